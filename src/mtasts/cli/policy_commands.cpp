@@ -1,0 +1,263 @@
+#include <mtasts/cli/commands.hpp>
+#include <mtasts/core/mx_pattern.hpp>
+#include <mtasts/core/policy.hpp>
+#include <mtasts/core/sts_record.hpp>
+#include <mtasts/core/tlsrpt_record.hpp>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+
+namespace mtasts::cli {
+
+namespace {
+
+boost::json::object policy_to_json(const core::Policy& policy)
+{
+  boost::json::array mx;
+  for (const auto& pattern : policy.mx) {
+    mx.emplace_back(pattern.text);
+  }
+  boost::json::object extensions;
+  for (const auto& extension : policy.extensions) {
+    extensions[extension.name] = extension.value;
+  }
+  return {{"version", "STSv1"},
+          {"mode", core::mode_name(policy.mode)},
+          {"max_age", policy.max_age},
+          {"mx", std::move(mx)},
+          {"extensions", std::move(extensions)}};
+}
+
+std::string describe_duration(std::uint32_t seconds)
+{
+  if (seconds >= 86400 && seconds % 86400 == 0) {
+    return fmt::format("{} day{}", seconds / 86400, seconds == 86400 ? "" : "s");
+  }
+  if (seconds >= 86400) {
+    return fmt::format("{:.1f} days", seconds / 86400.0);
+  }
+  if (seconds >= 3600) {
+    return fmt::format("{:.1f} hours", seconds / 3600.0);
+  }
+  return fmt::format("{} seconds", seconds);
+}
+
+std::string join_patterns(const core::Policy& policy)
+{
+  std::string joined;
+  for (const auto& pattern : policy.mx) {
+    joined += (joined.empty() ? "" : ", ") + pattern.text;
+  }
+  return joined.empty() ? "(none)" : joined;
+}
+
+constexpr std::string_view k_rollout_plan =
+  "Rollout plan: publish the policy file first and check it with 'mtasts policy lint', then the "
+  "_mta-sts record (senders fetch the policy only when the id changes) and the _smtp._tls "
+  "record. Stay in testing mode for two weeks or more and read the daily TLSRPT reports with "
+  "'mtasts report show': every MX must show up with successful sessions and no failures. Then "
+  "switch to 'mode: enforce', raise max_age to at least 604800 (one week; senders keep the "
+  "policy that long), publish the new file and a new id. Every later change needs a new id; to "
+  "withdraw, publish 'mode: none' with a new id and keep serving it for the old max_age.";
+
+} // namespace
+
+int policy_lint(const PolicyLintOptions& options, const Io& io)
+{
+  const auto body = read_input(options.file);
+  if (!body) {
+    io.err << "mtasts: " << body.error() << '\n';
+    return exit_usage;
+  }
+  const auto result = core::parse_policy(*body, options.profile);
+  if (options.json) {
+    boost::json::object document;
+    document["file"] = options.file;
+    document["profile"] = core::profile_name(options.profile);
+    document["valid"] = result.ok();
+    add_diagnostics(document, result.diagnostics, PositionStyle::line);
+    document["policy"] = result.ok() ? boost::json::value(policy_to_json(*result.value)) : nullptr;
+    print_json(io, document);
+  } else {
+    const auto errors = core::count(result.diagnostics, core::Severity::error);
+    const auto warnings = core::count(result.diagnostics, core::Severity::warning);
+    io.out << options.file << ": "
+           << (result.ok() ? paint(io, Tone::good, "valid") : paint(io, Tone::bad, "invalid"))
+           << " (" << core::profile_name(options.profile) << " profile)";
+    if (errors != 0) {
+      io.out << fmt::format(", {} error{}", errors, errors == 1 ? "" : "s");
+    }
+    if (warnings != 0) {
+      io.out << fmt::format(", {} warning{}", warnings, warnings == 1 ? "" : "s");
+    }
+    io.out << '\n';
+    print_diagnostics(io, result.diagnostics, PositionStyle::line);
+    if (result.ok()) {
+      const auto& policy = *result.value;
+      io.out << fmt::format("  mode {}, max_age {} ({}), mx: {}\n", core::mode_name(policy.mode),
+                            policy.max_age, describe_duration(policy.max_age),
+                            join_patterns(policy));
+    }
+  }
+  return result.ok() ? exit_ok : exit_problem;
+}
+
+int policy_new(const PolicyNewOptions& options, const Io& io)
+{
+  const auto mode = core::parse_mode(options.mode);
+  if (!mode) {
+    io.err << "mtasts: --mode must be enforce, testing or none\n";
+    return exit_usage;
+  }
+  std::string domain;
+  if (!options.domain.empty()) {
+    auto normalized = core::normalize_host(options.domain);
+    if (!normalized) {
+      io.err << "mtasts: --domain: " << normalized.error() << '\n';
+      return exit_usage;
+    }
+    domain = std::move(*normalized);
+  }
+  const std::string id =
+    options.id.empty() ? core::make_sts_id(options.now) : options.id;
+  if (!core::is_valid_sts_id(id)) {
+    io.err << "mtasts: --id must be 1 to 32 letters and digits\n";
+    return exit_usage;
+  }
+
+  // Build the body and lint it with the strict profile: what we print must pass our own linter.
+  std::string draft = fmt::format("version: STSv1\nmode: {}\n", options.mode);
+  for (const auto& pattern : options.mx) {
+    draft += fmt::format("mx: {}\n", pattern);
+  }
+  draft += fmt::format("max_age: {}\n", options.max_age);
+  const auto linted = core::parse_policy(draft, core::Profile::strict);
+  if (!linted.ok() || core::count(linted.diagnostics, core::Severity::warning) != 0) {
+    io.err << "mtasts: the requested policy is not valid:\n";
+    const Io to_err{io.err, io.err, false};
+    print_diagnostics(to_err, linted.diagnostics, PositionStyle::line);
+    return exit_usage;
+  }
+  const auto& policy = *linted.value;
+  const std::string body = core::serialize_policy(policy);
+
+  std::vector<std::string> rua = options.rua;
+  if (rua.empty() && !domain.empty()) {
+    rua.push_back("mailto:tlsrpt@" + domain);
+  }
+  core::TlsrptRecord tlsrpt;
+  tlsrpt.rua = rua;
+  const std::string tlsrpt_text = core::serialize_tlsrpt_record(tlsrpt);
+  if (!rua.empty()) {
+    const auto checked = core::parse_tlsrpt_record(tlsrpt_text, core::Profile::strict);
+    if (!checked.ok()) {
+      io.err << "mtasts: --rua is not valid:\n";
+      const Io to_err{io.err, io.err, false};
+      print_diagnostics(to_err, checked.diagnostics, PositionStyle::record);
+      return exit_usage;
+    }
+  }
+  core::StsRecord sts;
+  sts.id = id;
+  const std::string sts_text = core::serialize_sts_record(sts);
+  const std::string suffix = domain.empty() ? "" : "." + domain + ".";
+  const std::string sts_name = "_mta-sts" + suffix;
+  const std::string tlsrpt_name = "_smtp._tls" + suffix;
+  const std::string url = fmt::format("https://mta-sts.{}/.well-known/mta-sts.txt",
+                                      domain.empty() ? "<your-domain>" : domain);
+
+  if (options.policy_only) {
+    io.out << body;
+    return exit_ok;
+  }
+  if (options.json) {
+    boost::json::object document;
+    document["policy"] = body;
+    document["policy_url"] = domain.empty() ? boost::json::value(nullptr) : boost::json::value(url);
+    document["id"] = id;
+    boost::json::object records;
+    records["mta_sts"] = {{"name", sts_name}, {"type", "TXT"}, {"value", sts_text}};
+    records["tlsrpt"] = rua.empty() ? boost::json::value(nullptr)
+                                    : boost::json::value(boost::json::object{
+                                        {"name", tlsrpt_name}, {"type", "TXT"}, {"value", tlsrpt_text}});
+    document["records"] = std::move(records);
+    document["plan"] = k_rollout_plan;
+    print_json(io, document);
+    return exit_ok;
+  }
+
+  io.out << paint(io, Tone::bold, "# 1. Policy file") << '\n';
+  io.out << "# Serve at " << url << "\n# over HTTPS (certificate valid for mta-sts."
+         << (domain.empty() ? "<your-domain>" : domain)
+         << "), status 200, Content-Type: text/plain. Lines end in CRLF; use --policy-only to "
+            "write the exact file.\n";
+  std::string without_cr = body;
+  std::erase(without_cr, '\r');
+  io.out << without_cr;
+  io.out << '\n' << paint(io, Tone::bold, "# 2. DNS records") << '\n';
+  io.out << fmt::format("{}\t300\tIN\tTXT\t\"{}\"\n", sts_name, sts_text);
+  if (rua.empty()) {
+    io.out << "# _smtp._tls: pass --domain or --rua to generate the TLSRPT record\n";
+  } else {
+    io.out << fmt::format("{}\t300\tIN\tTXT\t\"{}\"\n", tlsrpt_name, tlsrpt_text);
+  }
+  io.out << '\n' << paint(io, Tone::bold, "# 3. Rollout") << '\n' << k_rollout_plan << '\n';
+  return exit_ok;
+}
+
+int policy_match(const PolicyMatchOptions& options, const Io& io)
+{
+  const auto body = read_input(options.file);
+  if (!body) {
+    io.err << "mtasts: " << body.error() << '\n';
+    return exit_usage;
+  }
+  const auto result = core::parse_policy(*body, options.profile);
+  bool all_match = result.ok();
+  boost::json::array hosts;
+  std::string text;
+  for (const auto& host : options.hosts) {
+    boost::json::object entry{{"host", host}};
+    const auto normalized = core::normalize_host(host);
+    if (!normalized) {
+      all_match = false;
+      entry["matched"] = false;
+      entry["error"] = normalized.error();
+      text += fmt::format("  {}: {} ({})\n", host, paint(io, Tone::bad, "invalid host"),
+                          normalized.error());
+    } else {
+      entry["normalized"] = *normalized;
+      const core::MxPattern* pattern =
+        result.ok() ? core::find_matching_pattern(result.value->mx, *normalized) : nullptr;
+      all_match = all_match && pattern != nullptr;
+      entry["matched"] = pattern != nullptr;
+      entry["pattern"] = pattern != nullptr ? boost::json::value(pattern->text) : nullptr;
+      text += pattern != nullptr
+                ? fmt::format("  {}: {} by '{}'\n", host, paint(io, Tone::good, "matches"),
+                              pattern->text)
+                : fmt::format("  {}: {}\n", host, paint(io, Tone::bad, "no match"));
+    }
+    hosts.push_back(std::move(entry));
+  }
+  if (options.json) {
+    boost::json::object document;
+    document["valid"] = result.ok();
+    add_diagnostics(document, result.diagnostics, PositionStyle::line);
+    document["hosts"] = std::move(hosts);
+    document["all_match"] = all_match;
+    print_json(io, document);
+  } else {
+    if (!result.ok()) {
+      io.out << options.file << ": " << paint(io, Tone::bad, "invalid policy")
+             << ", nothing can match\n";
+      print_diagnostics(io, result.diagnostics, PositionStyle::line);
+    } else {
+      io.out << options.file << ": mx " << join_patterns(*result.value) << '\n';
+    }
+    io.out << text;
+  }
+  return all_match ? exit_ok : exit_problem;
+}
+
+} // namespace mtasts::cli

@@ -1,0 +1,45 @@
+// libFuzzer target for `_mta-sts` TXT record discovery (RFC 8461 §3.1). The input is a record
+// set, one RR per line ('\n'; a final '\n' ends the last RR). Checks, in both profiles, that a
+// value exists iff no error was reported and that a valid record survives serialise + parse.
+#include <mtasts/core/sts_record.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
+{
+  using namespace mtasts::core;
+  std::string_view input(reinterpret_cast<const char*>(data), size);
+  if (input.ends_with('\n')) {
+    input.remove_suffix(1);
+  }
+  std::vector<std::string> rrs;
+  while (true) {
+    const auto newline = input.find('\n');
+    rrs.emplace_back(input.substr(0, newline));
+    if (newline == std::string_view::npos) {
+      break;
+    }
+    input.remove_prefix(newline + 1);
+  }
+  for (const auto profile : {Profile::strict, Profile::compatible}) {
+    const auto result = select_sts_record(rrs, profile);
+    if (result.ok() == has_errors(result.diagnostics)) {
+      __builtin_trap();
+    }
+    if (!result.ok()) {
+      continue;
+    }
+    if (!is_valid_sts_id(result.value->id)) {
+      __builtin_trap();
+    }
+    const auto again = parse_sts_record(serialize_sts_record(*result.value), Profile::strict);
+    if (!again.ok() || !(*again.value == *result.value)) {
+      __builtin_trap();
+    }
+  }
+  return 0;
+}
