@@ -53,7 +53,7 @@ BENCHMARK(sts_record_select);
 void tlsrpt_record_select(benchmark::State& state)
 {
   const std::array<std::string, 1> records = {
-    "v=TLSRPTv1; rua=mailto:tlsrpt@example.com,https://reports.example.com/v1/tlsrpt"};
+      "v=TLSRPTv1; rua=mailto:tlsrpt@example.com,https://reports.example.com/v1/tlsrpt"};
   for (auto _ : state) {
     auto result = mtasts::core::select_tlsrpt_record(records, mtasts::core::Profile::compatible);
     benchmark::DoNotOptimize(result);
@@ -64,7 +64,8 @@ BENCHMARK(tlsrpt_record_select);
 void mx_match(benchmark::State& state)
 {
   const auto policy = mtasts::core::parse_policy(load("policy.txt"), mtasts::core::Profile::strict);
-  const std::array<const char*, 3> hosts = {"mail.example.com", "mx2.example.net", "a.b.example.net"};
+  const std::array<const char*, 3> hosts = {"mail.example.com", "mx2.example.net",
+                                            "a.b.example.net"};
   for (auto _ : state) {
     for (const char* host : hosts) {
       auto normalized = mtasts::core::normalize_host(host);

@@ -13,8 +13,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       continue;
     }
     // The canonical form must be valid in the strict profile and mean the same policy.
-    const auto again =
-      mtasts::core::parse_policy(mtasts::core::serialize_policy(*parsed.value), mtasts::core::Profile::strict);
+    const auto again = mtasts::core::parse_policy(mtasts::core::serialize_policy(*parsed.value),
+                                                  mtasts::core::Profile::strict);
     if (!again.ok() || !(*again.value == *parsed.value)) {
       __builtin_trap();
     }

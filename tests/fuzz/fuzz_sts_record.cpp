@@ -1,6 +1,7 @@
 // libFuzzer target for `_mta-sts` TXT record discovery (RFC 8461 §3.1). The input is a record
 // set, one RR per line ('\n'; a final '\n' ends the last RR). Checks, in both profiles, that a
-// value exists iff no error was reported and that a valid record survives serialise + parse.
+// value exists iff no error was reported, that a valid record's fields meet the grammar, and that
+// it survives serialise + strict parse unchanged.
 #include <mtasts/core/sts_record.hpp>
 
 #include <cstddef>
@@ -35,6 +36,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     if (!is_valid_sts_id(result.value->id)) {
       __builtin_trap();
+    }
+    for (const auto& extension : result.value->extensions) {
+      if (!is_valid_txt_name(extension.name) || !is_valid_txt_value(extension.value)) {
+        __builtin_trap();
+      }
     }
     const auto again = parse_sts_record(serialize_sts_record(*result.value), Profile::strict);
     if (!again.ok() || !(*again.value == *result.value)) {

@@ -24,23 +24,26 @@ bool matches(std::string_view pattern, std::string_view host)
 TEST(MxPattern, RejectsMalformedPatterns)
 {
   const std::pair<std::string_view, MxPatternError> cases[] = {
-    {"", MxPatternError::empty},
-    {"mx.example.com.", MxPatternError::trailing_dot},
-    {"a.example.com, b.example.com", MxPatternError::list},
-    {"a.example.com b.example.com", MxPatternError::list},
-    {"b\xC3\xBC" "cher.example", MxPatternError::non_ascii},
-    {"192.0.2.25", MxPatternError::ip_address},
-    {"*example.com", MxPatternError::bad_wildcard},
-    {"mail*.example.com", MxPatternError::bad_wildcard},
-    {"*.*.example.com", MxPatternError::bad_wildcard},
-    {"*", MxPatternError::bad_wildcard},
-    {".example.com", MxPatternError::empty_label},
-    {"a..example.com", MxPatternError::empty_label},
-    {std::string_view("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example.com"),
-     MxPatternError::label_too_long},
-    {"mx_1.example.com", MxPatternError::label_syntax},
-    {"-mx.example.com", MxPatternError::label_syntax},
-    {"mx-.example.com", MxPatternError::label_syntax},
+      {"", MxPatternError::empty},
+      {"mx.example.com.", MxPatternError::trailing_dot},
+      {"a.example.com, b.example.com", MxPatternError::list},
+      {"a.example.com b.example.com", MxPatternError::list},
+      {"b\xC3\xBC"
+       "cher.example",
+       MxPatternError::non_ascii},
+      {"192.0.2.25", MxPatternError::ip_address},
+      {"*example.com", MxPatternError::bad_wildcard},
+      {"mail*.example.com", MxPatternError::bad_wildcard},
+      {"*.*.example.com", MxPatternError::bad_wildcard},
+      {"*", MxPatternError::bad_wildcard},
+      {".example.com", MxPatternError::empty_label},
+      {"a..example.com", MxPatternError::empty_label},
+      {std::string_view(
+           "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example.com"),
+       MxPatternError::label_too_long},
+      {"mx_1.example.com", MxPatternError::label_syntax},
+      {"-mx.example.com", MxPatternError::label_syntax},
+      {"mx-.example.com", MxPatternError::label_syntax},
   };
   for (const auto& [text, error] : cases) {
     const auto parsed = parse_mx_pattern(text);
@@ -100,10 +103,12 @@ TEST(MxPattern, M04_M05_RealWorldWildcards)
 
 TEST(MxPattern, ULabelHostsAreConvertedToALabels)
 {
-  const auto normalized = normalize_host("MX.B\xC3\xBC" "cher.example");
+  const auto normalized = normalize_host("MX.B\xC3\xBC"
+                                         "cher.example");
   ASSERT_TRUE(normalized) << normalized.error();
   EXPECT_EQ(*normalized, "mx.xn--bcher-kva.example");
-  EXPECT_TRUE(matches("*.xn--bcher-kva.example", "mx.b\xC3\xBC" "cher.example"));
+  EXPECT_TRUE(matches("*.xn--bcher-kva.example", "mx.b\xC3\xBC"
+                                                 "cher.example"));
 }
 
 TEST(MxPattern, FirstMatchingPatternInPolicyOrder)

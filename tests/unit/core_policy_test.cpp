@@ -29,8 +29,8 @@ const Diagnostic* find(const Checked<Policy>& result, std::string_view code)
 }
 
 // Asserts `code` is present with `severity` at `line` (and `column` when non-zero).
-::testing::AssertionResult has(const Checked<Policy>& result, std::string_view code, Severity severity,
-                               std::uint32_t line, std::uint32_t column = 0)
+::testing::AssertionResult has(const Checked<Policy>& result, std::string_view code,
+                               Severity severity, std::uint32_t line, std::uint32_t column = 0)
 {
   const auto* d = find(result, code);
   if (d == nullptr) {
@@ -40,15 +40,17 @@ const Diagnostic* find(const Checked<Policy>& result, std::string_view code)
     }
     return ::testing::AssertionFailure() << "no diagnostic " << code << "; got: " << all;
   }
-  if (d->severity != severity || d->where.line != line || (column != 0 && d->where.column != column)) {
+  if (d->severity != severity || d->where.line != line ||
+      (column != 0 && d->where.column != column)) {
     return ::testing::AssertionFailure()
-           << code << " at line " << d->where.line << " column " << d->where.column
-           << " severity " << (d->severity == Severity::error ? "error" : "warning");
+           << code << " at line " << d->where.line << " column " << d->where.column << " severity "
+           << (d->severity == Severity::error ? "error" : "warning");
   }
   return ::testing::AssertionSuccess();
 }
 
-const std::string k_valid = "version: STSv1\r\nmode: enforce\r\nmx: mx.example.com\r\nmax_age: 86400\r\n";
+const std::string k_valid =
+    "version: STSv1\r\nmode: enforce\r\nmx: mx.example.com\r\nmax_age: 86400\r\n";
 
 } // namespace
 
@@ -81,7 +83,8 @@ TEST(Policy, P04_CrOnlySeparatorsInvalidInBothProfiles)
 
 TEST(Policy, P07_KeyCaseMattersSoModeIsMissing)
 {
-  const auto r = parse_policy("version: STSv1\nMode: enforce\nmx: mx.example.com\nmax_age: 86400\n", C);
+  const auto r =
+      parse_policy("version: STSv1\nMode: enforce\nmx: mx.example.com\nmax_age: 86400\n", C);
   EXPECT_FALSE(r.ok());
   EXPECT_TRUE(has(r, "mode-missing", Severity::error, 0));
   EXPECT_TRUE(has(r, "field-name-case", Severity::warning, 2));
@@ -89,7 +92,8 @@ TEST(Policy, P07_KeyCaseMattersSoModeIsMissing)
 
 TEST(Policy, P08_ModeValueIsCaseSensitive)
 {
-  const auto r = parse_policy("version: STSv1\nmode: Enforce\nmx: mx.example.com\nmax_age: 86400\n", C);
+  const auto r =
+      parse_policy("version: STSv1\nmode: Enforce\nmx: mx.example.com\nmax_age: 86400\n", C);
   EXPECT_FALSE(r.ok());
   EXPECT_TRUE(has(r, "mode-invalid", Severity::error, 2, 7));
 }
@@ -97,8 +101,8 @@ TEST(Policy, P08_ModeValueIsCaseSensitive)
 TEST(Policy, P09_VersionMustBeExactlySTSv1)
 {
   for (const std::string version : {"stsv1", "STSv2", "STSv1 extra"}) {
-    const auto r =
-      parse_policy("version: " + version + "\nmode: enforce\nmx: mx.example.com\nmax_age: 86400\n", C);
+    const auto r = parse_policy(
+        "version: " + version + "\nmode: enforce\nmx: mx.example.com\nmax_age: 86400\n", C);
     EXPECT_FALSE(r.ok()) << version;
     EXPECT_TRUE(has(r, "version-invalid", Severity::error, 1, 10)) << version;
   }
@@ -142,8 +146,8 @@ TEST(Policy, P13_MaxAgeOverOneYearStrictErrorCompatibleClamps)
 TEST(Policy, P14_MaxAgeMustBeDigitsOnly)
 {
   for (const std::string value : {"-1", "+5", "1e5", "86400.0", "86 400", "", "0x10", "86400s"}) {
-    const auto r =
-      parse_policy("version: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: " + value + "\n", C);
+    const auto r = parse_policy(
+        "version: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: " + value + "\n", C);
     EXPECT_FALSE(r.ok()) << value;
     EXPECT_TRUE(has(r, "max-age-invalid", Severity::error, 4)) << value;
   }
@@ -152,7 +156,7 @@ TEST(Policy, P14_MaxAgeMustBeDigitsOnly)
 TEST(Policy, P15_MaxAgeElevenDigitsInvalid)
 {
   const auto r =
-    parse_policy("version: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: 12345678901\n", C);
+      parse_policy("version: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: 12345678901\n", C);
   EXPECT_FALSE(r.ok());
   EXPECT_TRUE(has(r, "max-age-invalid", Severity::error, 4, 10));
 }
@@ -174,7 +178,7 @@ TEST(Policy, P21_CommaListStrictInvalidCompatibleDropsPattern)
 TEST(Policy, P21_CommaListAsOnlyMxLeavesNoMx)
 {
   const auto r = parse_policy(
-    "version: STSv1\nmode: enforce\nmx: a.example.com,b.example.com\nmax_age: 86400\n", C);
+      "version: STSv1\nmode: enforce\nmx: a.example.com,b.example.com\nmax_age: 86400\n", C);
   EXPECT_FALSE(r.ok());
   EXPECT_TRUE(has(r, "mx-missing", Severity::error, 0));
 }
@@ -182,11 +186,11 @@ TEST(Policy, P21_CommaListAsOnlyMxLeavesNoMx)
 TEST(Policy, P22_InvalidPatterns)
 {
   for (const std::string pattern :
-       {"*example.com", "mail*.example.com", "*.*.example.com", "*", ".example.com", "a..example.com",
-        "-mx.example.com", "mx_1.example.com"}) {
+       {"*example.com", "mail*.example.com", "*.*.example.com", "*", ".example.com",
+        "a..example.com", "-mx.example.com", "mx_1.example.com"}) {
     for (const auto profile : {S, C}) {
-      const auto r =
-        parse_policy("version: STSv1\nmode: enforce\nmx: " + pattern + "\nmax_age: 86400\n", profile);
+      const auto r = parse_policy(
+          "version: STSv1\nmode: enforce\nmx: " + pattern + "\nmax_age: 86400\n", profile);
       EXPECT_FALSE(r.ok()) << pattern;
       EXPECT_TRUE(has(r, "mx-invalid", Severity::error, 3, 5)) << pattern;
     }
@@ -207,12 +211,13 @@ TEST(Policy, P23_TrailingDotStrictInvalidCompatibleStripped)
 
 TEST(Policy, P25_IpAddressPatternDropped)
 {
-  const auto only = parse_policy("version: STSv1\nmode: enforce\nmx: 192.0.2.25\nmax_age: 86400\n", S);
+  const auto only =
+      parse_policy("version: STSv1\nmode: enforce\nmx: 192.0.2.25\nmax_age: 86400\n", S);
   EXPECT_FALSE(only.ok());
   EXPECT_TRUE(has(only, "mx-ip-address", Severity::warning, 3, 5));
   EXPECT_TRUE(has(only, "mx-missing", Severity::error, 0));
   const auto mixed = parse_policy(
-    "version: STSv1\nmode: enforce\nmx: 192.0.2.25\nmx: mx.example.com\nmax_age: 86400\n", S);
+      "version: STSv1\nmode: enforce\nmx: 192.0.2.25\nmx: mx.example.com\nmax_age: 86400\n", S);
   ASSERT_TRUE(mixed.ok());
   ASSERT_EQ(mixed.value->mx.size(), 1U);
   EXPECT_EQ(mixed.value->mx[0].text, "mx.example.com");
@@ -220,7 +225,8 @@ TEST(Policy, P25_IpAddressPatternDropped)
 
 TEST(Policy, P26_ULabelPatternInvalidStrictDroppedCompatible)
 {
-  const std::string body = "version: STSv1\nmode: enforce\nmx: b\xC3\xBC" "cher.example\nmx: "
+  const std::string body = "version: STSv1\nmode: enforce\nmx: b\xC3\xBC"
+                           "cher.example\nmx: "
                            "xn--bcher-kva.example\nmax_age: 86400\n";
   const auto strict = parse_policy(body, S);
   EXPECT_FALSE(strict.ok());
@@ -244,10 +250,12 @@ TEST(Policy, P31_WhitespaceAroundNameStrictInvalidCompatibleWarns)
     ASSERT_TRUE(compatible.ok()) << line;
     EXPECT_EQ(compatible.value->mode, PolicyMode::enforce);
   }
-  EXPECT_TRUE(has(parse_policy("version: STSv1\nmode : enforce\nmx: mx.example.com\nmax_age: 1\n", S),
-                  "whitespace-before-colon", Severity::error, 2, 5));
-  EXPECT_TRUE(has(parse_policy("version: STSv1\n mode: enforce\nmx: mx.example.com\nmax_age: 1\n", S),
-                  "leading-whitespace", Severity::error, 2, 1));
+  EXPECT_TRUE(
+      has(parse_policy("version: STSv1\nmode : enforce\nmx: mx.example.com\nmax_age: 1\n", S),
+          "whitespace-before-colon", Severity::error, 2, 5));
+  EXPECT_TRUE(
+      has(parse_policy("version: STSv1\n mode: enforce\nmx: mx.example.com\nmax_age: 1\n", S),
+          "leading-whitespace", Severity::error, 2, 1));
 }
 
 TEST(Policy, P32_BlankLineStrictInvalidCompatibleValid)
@@ -266,7 +274,8 @@ TEST(Policy, TrailingBlankLineAfterFinalTerminator)
 
 TEST(Policy, P33_CommentStrictInvalidCompatibleSkipped)
 {
-  const std::string body = "# our policy\nversion: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: 86400\n";
+  const std::string body =
+      "# our policy\nversion: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: 86400\n";
   EXPECT_TRUE(has(parse_policy(body, S), "comment-line", Severity::error, 1, 1));
   const auto compatible = parse_policy(body, C);
   EXPECT_TRUE(compatible.ok());
@@ -285,10 +294,14 @@ TEST(Policy, P34_ByteOrderMarkStrictInvalidCompatibleStripped)
 TEST(Policy, P35_ControlCharacterInValueInvalid)
 {
   for (const auto profile : {S, C}) {
-    const auto nul = parse_policy("version: STSv1\nmode: enf\0rce\nmx: mx.example.com\nmax_age: 1\n"s, profile);
+    const auto nul =
+        parse_policy("version: STSv1\nmode: enf\0rce\nmx: mx.example.com\nmax_age: 1\n"s, profile);
     EXPECT_FALSE(nul.ok());
     EXPECT_TRUE(has(nul, "control-character", Severity::error, 2, 10));
-    const auto escape = parse_policy("version: STSv1\nfoo: a\x1b" "b\n" + k_valid, profile);
+    const auto escape = parse_policy("version: STSv1\nfoo: a\x1b"
+                                     "b\n" +
+                                         k_valid,
+                                     profile);
     EXPECT_FALSE(escape.ok());
     EXPECT_TRUE(has(escape, "control-character", Severity::error, 2, 7));
   }
@@ -369,7 +382,8 @@ TEST(Policy, P02_P03_P05_LfMixedAndNoFinalNewline)
 
 TEST(Policy, P06_FieldOrderIsFree)
 {
-  const auto r = parse_policy("max_age: 86400\nmx: mx.example.com\nmode: enforce\nversion: STSv1\n", S);
+  const auto r =
+      parse_policy("max_age: 86400\nmx: mx.example.com\nmode: enforce\nversion: STSv1\n", S);
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r.diagnostics.empty());
 }
@@ -384,17 +398,20 @@ TEST(Policy, P12_ModeNoneNeedsNoMx)
 
 TEST(Policy, P13_MaxAgeAtTheLimit)
 {
-  const auto r = parse_policy("version: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: 31557600\n", S);
+  const auto r =
+      parse_policy("version: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: 31557600\n", S);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.value->max_age, 31557600U);
 }
 
 TEST(Policy, P16_P17_LeadingZerosAndZero)
 {
-  const auto zeros = parse_policy("version: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: 0000086400\n", S);
+  const auto zeros =
+      parse_policy("version: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: 0000086400\n", S);
   ASSERT_TRUE(zeros.ok());
   EXPECT_EQ(zeros.value->max_age, 86400U);
-  const auto zero = parse_policy("version: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: 0\n", S);
+  const auto zero =
+      parse_policy("version: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: 0\n", S);
   ASSERT_TRUE(zero.ok());
   EXPECT_EQ(zero.value->max_age, 0U);
 }
@@ -412,9 +429,10 @@ TEST(Policy, P18_P19_FirstOccurrenceWins)
 
 TEST(Policy, P20_MxAccumulatesDuplicatesKept)
 {
-  const auto r = parse_policy("version: STSv1\nmode: enforce\nmx: a.example.com\nmx: b.example.com\n"
-                              "mx: a.example.com\nmax_age: 86400\n",
-                              S);
+  const auto r =
+      parse_policy("version: STSv1\nmode: enforce\nmx: a.example.com\nmx: b.example.com\n"
+                   "mx: a.example.com\nmax_age: 86400\n",
+                   S);
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r.value->mx.size(), 3U);
   EXPECT_EQ(r.value->mx[2].text, "a.example.com");
@@ -423,9 +441,10 @@ TEST(Policy, P20_MxAccumulatesDuplicatesKept)
 
 TEST(Policy, P22_P24_WildcardAndCaseFolding)
 {
-  const auto r = parse_policy("version: STSv1\nmode: enforce\nmx: *.example.com\nmx: MX.Example.COM\n"
-                              "max_age: 86400\n",
-                              S);
+  const auto r =
+      parse_policy("version: STSv1\nmode: enforce\nmx: *.example.com\nmx: MX.Example.COM\n"
+                   "max_age: 86400\n",
+                   S);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.value->mx[0].text, "*.example.com");
   EXPECT_EQ(r.value->mx[1].text, "mx.example.com");
@@ -433,7 +452,8 @@ TEST(Policy, P22_P24_WildcardAndCaseFolding)
 
 TEST(Policy, P26_ALabelPattern)
 {
-  const auto r = parse_policy("version: STSv1\nmode: enforce\nmx: xn--bcher-kva.example\nmax_age: 1\n", S);
+  const auto r =
+      parse_policy("version: STSv1\nmode: enforce\nmx: xn--bcher-kva.example\nmax_age: 1\n", S);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.value->mx[0].text, "xn--bcher-kva.example");
 }
@@ -450,7 +470,8 @@ TEST(Policy, P27_P28_ExtensionsIgnoredButKept)
 TEST(Policy, P29_P30_WhitespaceAfterColonAndAtLineEnd)
 {
   for (const std::string line : {"mode:enforce", "mode:\tenforce  ", "mode:   enforce\t"}) {
-    const auto r = parse_policy("version: STSv1\n" + line + "\nmx: mx.example.com\nmax_age: 86400\n", S);
+    const auto r =
+        parse_policy("version: STSv1\n" + line + "\nmx: mx.example.com\nmax_age: 86400\n", S);
     ASSERT_TRUE(r.ok()) << line;
     EXPECT_TRUE(r.diagnostics.empty()) << line;
     EXPECT_EQ(r.value->mode, PolicyMode::enforce);

@@ -14,12 +14,12 @@
 namespace {
 
 using mtasts::core::Checked;
+using mtasts::core::parse_sts_record;
 using mtasts::core::Profile;
+using mtasts::core::select_sts_record;
 using mtasts::core::Severity;
 using mtasts::core::StsRecord;
 using mtasts::core::TxtExtension;
-using mtasts::core::parse_sts_record;
-using mtasts::core::select_sts_record;
 
 constexpr auto k_strict = Profile::strict;
 constexpr auto k_compatible = Profile::compatible;
@@ -52,9 +52,9 @@ testing::AssertionResult has(const Checked<StsRecord>& result, std::string_view 
       return testing::AssertionSuccess();
     }
   }
-  return testing::AssertionFailure() << "no " << code << " (" << severity_name(severity)
-                                     << ") at record " << record << " column " << column
-                                     << "; got:" << dump(result);
+  return testing::AssertionFailure()
+         << "no " << code << " (" << severity_name(severity) << ") at record " << record
+         << " column " << column << "; got:" << dump(result);
 }
 
 const mtasts::core::Diagnostic* find(const Checked<StsRecord>& result, std::string_view code)
@@ -182,8 +182,7 @@ TEST(StsRecord, T15_WrongCaseIsNotACandidate)
       EXPECT_FALSE(result.ok()) << rr;
       EXPECT_TRUE(has(result, "not-a-candidate", Severity::warning, 1, 1));
       EXPECT_TRUE(has(result, "no-record", Severity::error, 0, 0));
-      EXPECT_NE(find(result, "not-a-candidate")->message.find("case-sensitive"),
-                std::string::npos);
+      EXPECT_NE(find(result, "not-a-candidate")->message.find("case-sensitive"), std::string::npos);
     }
   }
 }
@@ -461,6 +460,25 @@ TEST(StsRecord, DiagnosticsAreOrderedByRecordAndColumn)
   EXPECT_EQ(result.diagnostics[1].code, "extension-name-invalid");
   EXPECT_EQ(result.diagnostics[2].code, "extension-value-invalid");
   EXPECT_EQ(result.diagnostics[3].where.record, 3U);
+}
+
+TEST(StsRecord, ExtensionGrammarHelpers)
+{
+  using mtasts::core::is_valid_txt_name;
+  using mtasts::core::is_valid_txt_value;
+  EXPECT_TRUE(is_valid_txt_name("a"));
+  EXPECT_TRUE(is_valid_txt_name("9x.y-z_"));
+  EXPECT_TRUE(is_valid_txt_name(std::string(32, 'n')));
+  EXPECT_FALSE(is_valid_txt_name(std::string(33, 'n')));
+  EXPECT_FALSE(is_valid_txt_name(""));
+  EXPECT_FALSE(is_valid_txt_name("_x"));
+  EXPECT_FALSE(is_valid_txt_name("a b"));
+  EXPECT_TRUE(is_valid_txt_value("!:<>~/"));
+  EXPECT_FALSE(is_valid_txt_value(""));
+  EXPECT_FALSE(is_valid_txt_value("b=r"));
+  EXPECT_FALSE(is_valid_txt_value("a;b"));
+  EXPECT_FALSE(is_valid_txt_value("a b"));
+  EXPECT_FALSE(is_valid_txt_value("\x7f"));
 }
 
 TEST(StsRecord, SerializeRoundTrip)

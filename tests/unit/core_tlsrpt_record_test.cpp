@@ -12,12 +12,12 @@
 namespace {
 
 using mtasts::core::Checked;
+using mtasts::core::parse_tlsrpt_record;
 using mtasts::core::Profile;
+using mtasts::core::select_tlsrpt_record;
 using mtasts::core::Severity;
 using mtasts::core::TlsrptRecord;
 using mtasts::core::TxtExtension;
-using mtasts::core::parse_tlsrpt_record;
-using mtasts::core::select_tlsrpt_record;
 
 constexpr auto k_strict = Profile::strict;
 constexpr auto k_compatible = Profile::compatible;
@@ -50,9 +50,9 @@ testing::AssertionResult has(const Checked<TlsrptRecord>& result, std::string_vi
       return testing::AssertionSuccess();
     }
   }
-  return testing::AssertionFailure() << "no " << code << " (" << severity_name(severity)
-                                     << ") at record " << record << " column " << column
-                                     << "; got:" << dump(result);
+  return testing::AssertionFailure()
+         << "no " << code << " (" << severity_name(severity) << ") at record " << record
+         << " column " << column << "; got:" << dump(result);
 }
 
 std::string message_of(const Checked<TlsrptRecord>& result, std::string_view code)
@@ -165,9 +165,9 @@ TEST(TlsrptRecord, HttpsWithoutHost)
 
 TEST(TlsrptRecord, MailtoWithoutAddress)
 {
-  for (const auto* rr : {"v=TLSRPTv1; rua=mailto:tlsrpt", "v=TLSRPTv1; rua=mailto:",
-                         "v=TLSRPTv1; rua=mailto:@example.com", "v=TLSRPTv1; rua=mailto:a@",
-                         "v=TLSRPTv1; rua=mailto:a@example..com",
+  for (const auto* rr : {"v=TLSRPTv1; rua=mailto:tlsrpt",
+                         "v=TLSRPTv1; rua=mailto:", "v=TLSRPTv1; rua=mailto:@example.com",
+                         "v=TLSRPTv1; rua=mailto:a@", "v=TLSRPTv1; rua=mailto:a@example..com",
                          "v=TLSRPTv1; rua=mailto://a@example.com"}) {
     const auto result = select_one(rr);
     EXPECT_FALSE(result.ok()) << rr;
@@ -274,8 +274,7 @@ TEST(TlsrptRecord, MicrosoftHttps)
 {
   const auto result = select_one("v=TLSRPTv1; rua=https://tlsrpt.azurewebsites.net/report");
   ASSERT_TRUE(result.ok()) << dump(result);
-  EXPECT_EQ(result.value->rua,
-            std::vector<std::string>{"https://tlsrpt.azurewebsites.net/report"});
+  EXPECT_EQ(result.value->rua, std::vector<std::string>{"https://tlsrpt.azurewebsites.net/report"});
   EXPECT_TRUE(result.diagnostics.empty());
 }
 
@@ -293,7 +292,7 @@ TEST(TlsrptRecord, SeveralUrisWithWhitespaceAroundCommas)
 TEST(TlsrptRecord, PercentEncodedCommaSemicolonAndBang)
 {
   const auto result = select_one(
-    "v=TLSRPTv1; rua=mailto:a@example.com%2Cb@example.com,https://r.example.com/x?l=a%2Cb%3B%21");
+      "v=TLSRPTv1; rua=mailto:a@example.com%2Cb@example.com,https://r.example.com/x?l=a%2Cb%3B%21");
   ASSERT_TRUE(result.ok()) << dump(result);
   ASSERT_EQ(result.value->rua.size(), 2U);
   EXPECT_EQ(result.value->rua[0], "mailto:a@example.com%2Cb@example.com");
@@ -302,8 +301,8 @@ TEST(TlsrptRecord, PercentEncodedCommaSemicolonAndBang)
 TEST(TlsrptRecord, EqualsSignInsideUri)
 {
   const auto result =
-    select_one("v=TLSRPTv1; rua=https://r.example.com/report?a=b&c=d,mailto:t@example.com?"
-               "subject=tlsrpt");
+      select_one("v=TLSRPTv1; rua=https://r.example.com/report?a=b&c=d,mailto:t@example.com?"
+                 "subject=tlsrpt");
   ASSERT_TRUE(result.ok()) << dump(result);
   EXPECT_EQ(result.value->rua[0], "https://r.example.com/report?a=b&c=d");
   EXPECT_EQ(result.value->rua[1], "mailto:t@example.com?subject=tlsrpt");
@@ -338,7 +337,7 @@ TEST(TlsrptRecord, NonCandidateIsDiscarded)
 TEST(TlsrptRecord, DuplicateRuaFirstWins)
 {
   const auto result =
-    select_one("v=TLSRPTv1; rua=mailto:a@example.com; rua=https://r.example.com/x?a=b");
+      select_one("v=TLSRPTv1; rua=mailto:a@example.com; rua=https://r.example.com/x?a=b");
   ASSERT_TRUE(result.ok()) << dump(result);
   EXPECT_EQ(result.value->rua, std::vector<std::string>{"mailto:a@example.com"});
   EXPECT_TRUE(has(result, "duplicate-field", Severity::warning, 1, 39));
@@ -348,8 +347,8 @@ TEST(TlsrptRecord, DuplicateRuaFirstWins)
 TEST(TlsrptRecord, UppercaseSchemeIsAWarning)
 {
   for (const auto profile : {k_strict, k_compatible}) {
-    const auto result = select_one("v=TLSRPTv1; rua=MAILTO:a@example.com,HTTPS://r.example.com/",
-                                   profile);
+    const auto result =
+        select_one("v=TLSRPTv1; rua=MAILTO:a@example.com,HTTPS://r.example.com/", profile);
     ASSERT_TRUE(result.ok()) << dump(result);
     EXPECT_EQ(result.value->rua[0], "MAILTO:a@example.com");
     EXPECT_TRUE(has(result, "rua-scheme-case", Severity::warning, 1, k_rua_column));

@@ -39,19 +39,22 @@ TEST(UtilRfc3339, EmptyTextNamesTheYear)
 
 TEST(UtilRfc3339, ShortYear)
 {
-  EXPECT_EQ(error_of("24-09-03T00:00:00Z"), "expected the year as 4 digits at position 3, found '-'");
+  EXPECT_EQ(error_of("24-09-03T00:00:00Z"),
+            "expected the year as 4 digits at position 3, found '-'");
 }
 
 TEST(UtilRfc3339, WrongDateSeparator)
 {
-  EXPECT_EQ(error_of("2024/09/03T00:00:00Z"), "expected '-' after the year at position 5, found '/'");
+  EXPECT_EQ(error_of("2024/09/03T00:00:00Z"),
+            "expected '-' after the year at position 5, found '/'");
   EXPECT_EQ(error_of("2024-09/03T00:00:00Z"),
             "expected '-' after the month at position 8, found '/'");
 }
 
 TEST(UtilRfc3339, SingleDigitMonth)
 {
-  EXPECT_EQ(error_of("2024-9-03T00:00:00Z"), "expected the month as 2 digits at position 7, found '-'");
+  EXPECT_EQ(error_of("2024-9-03T00:00:00Z"),
+            "expected the month as 2 digits at position 7, found '-'");
 }
 
 TEST(UtilRfc3339, DateOnly)
@@ -68,17 +71,20 @@ TEST(UtilRfc3339, WrongDateTimeSeparator)
 
 TEST(UtilRfc3339, MissingSeconds)
 {
-  EXPECT_EQ(error_of("2024-09-03T00:00Z"), "expected ':' after the minute at position 17, found 'Z'");
+  EXPECT_EQ(error_of("2024-09-03T00:00Z"),
+            "expected ':' after the minute at position 17, found 'Z'");
 }
 
 TEST(UtilRfc3339, WrongTimeSeparator)
 {
-  EXPECT_EQ(error_of("2024-09-03T00.00:00Z"), "expected ':' after the hour at position 14, found '.'");
+  EXPECT_EQ(error_of("2024-09-03T00.00:00Z"),
+            "expected ':' after the hour at position 14, found '.'");
 }
 
 TEST(UtilRfc3339, EmptyFraction)
 {
-  EXPECT_EQ(error_of("2024-09-03T00:00:00.Z"), "expected a digit after '.' at position 21, found 'Z'");
+  EXPECT_EQ(error_of("2024-09-03T00:00:00.Z"),
+            "expected a digit after '.' at position 21, found 'Z'");
 }
 
 TEST(UtilRfc3339, OffsetWithoutColon)
@@ -119,10 +125,14 @@ TEST(UtilRfc3339, MonthOutOfRange)
 
 TEST(UtilRfc3339, DayDoesNotExist)
 {
-  EXPECT_EQ(error_of("2023-02-29T00:00:00Z"), "day 29 does not exist in February 2023 (it has 28 days)");
-  EXPECT_EQ(error_of("1900-02-29T00:00:00Z"), "day 29 does not exist in February 1900 (it has 28 days)");
-  EXPECT_EQ(error_of("2024-04-31T00:00:00Z"), "day 31 does not exist in April 2024 (it has 30 days)");
-  EXPECT_EQ(error_of("2024-01-00T00:00:00Z"), "day 00 does not exist in January 2024 (it has 31 days)");
+  EXPECT_EQ(error_of("2023-02-29T00:00:00Z"),
+            "day 29 does not exist in February 2023 (it has 28 days)");
+  EXPECT_EQ(error_of("1900-02-29T00:00:00Z"),
+            "day 29 does not exist in February 1900 (it has 28 days)");
+  EXPECT_EQ(error_of("2024-04-31T00:00:00Z"),
+            "day 31 does not exist in April 2024 (it has 30 days)");
+  EXPECT_EQ(error_of("2024-01-00T00:00:00Z"),
+            "day 00 does not exist in January 2024 (it has 31 days)");
 }
 
 TEST(UtilRfc3339, TimeFieldsOutOfRange)

@@ -23,7 +23,8 @@ TEST(Strings, Utf8Validation)
   EXPECT_FALSE(is_valid_utf8("\xF4\x90\x80\x80")); // above U+10FFFF
   EXPECT_FALSE(is_valid_utf8("\xE2\x82"));         // truncated
   EXPECT_FALSE(is_valid_utf8("\x80"));
-  EXPECT_TRUE(is_valid_utf8("b\xC3\xBC" "cher \xE2\x82\xAC \xF0\x9F\x93\xA7"));
+  EXPECT_TRUE(is_valid_utf8("b\xC3\xBC"
+                            "cher \xE2\x82\xAC \xF0\x9F\x93\xA7"));
 }
 
 TEST(Strings, TrimSplitAndPrintable)

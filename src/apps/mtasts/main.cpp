@@ -4,11 +4,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <functional>
 #include <iostream>
-#include <unistd.h>
 
 namespace {
 
@@ -23,11 +24,13 @@ void add_profile_option(CLI::App& command, core::Profile& profile, std::string& 
                         std::string_view default_name)
 {
   text = std::string(default_name);
-  command.add_option("--profile", text, "Parser profile: strict (publisher's linter) or "
-                                        "compatible (what a sending MTA accepts)")
-    ->check(CLI::IsMember({"strict", "compatible"}))
-    ->capture_default_str()
-    ->each([&profile](const std::string& value) { profile = *core::parse_profile(value); });
+  command
+      .add_option("--profile", text,
+                  "Parser profile: strict (publisher's linter) or "
+                  "compatible (what a sending MTA accepts)")
+      ->check(CLI::IsMember({"strict", "compatible"}))
+      ->capture_default_str()
+      ->each([&profile](const std::string& value) { profile = *core::parse_profile(value); });
 }
 
 } // namespace
@@ -40,7 +43,8 @@ int main(int argc, char** argv)
   app.set_version_flag("--version", "mtasts 0.1.0");
 
   std::function<int(const cli::Io&)> run;
-  const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  const auto now =
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   std::string profile_text;
 
   // --- policy
@@ -57,15 +61,15 @@ int main(int argc, char** argv)
   cli::PolicyNewOptions fresh;
   std::uint64_t max_age = fresh.max_age;
   auto* new_cmd = policy->add_subcommand(
-    "new", "Generate a policy file, its _mta-sts and _smtp._tls records and a rollout plan");
+      "new", "Generate a policy file, its _mta-sts and _smtp._tls records and a rollout plan");
   new_cmd->add_option("--mx", fresh.mx, "MX host pattern(s), e.g. mx1.example.com *.mx.example.com")
-    ->required();
+      ->required();
   new_cmd->add_option("--mode", fresh.mode, "testing, enforce or none")
-    ->check(CLI::IsMember({"testing", "enforce", "none"}))
-    ->capture_default_str();
+      ->check(CLI::IsMember({"testing", "enforce", "none"}))
+      ->capture_default_str();
   new_cmd->add_option("--max-age", max_age, "Seconds senders may cache the policy (0..31557600)")
-    ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{31557600}))
-    ->capture_default_str();
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{31557600}))
+      ->capture_default_str();
   new_cmd->add_option("--domain", fresh.domain, "The policy domain (e.g. example.com)");
   new_cmd->add_option("--rua", fresh.rua, "TLSRPT report URI(s); default mailto:tlsrpt@DOMAIN");
   new_cmd->add_option("--id", fresh.id, "Record id (1-32 letters/digits); default: UTC timestamp");
@@ -79,47 +83,51 @@ int main(int argc, char** argv)
 
   cli::PolicyMatchOptions match;
   auto* match_cmd = policy->add_subcommand(
-    "match", "Exit 0 iff every HOST matches an mx pattern of the policy (RFC 8461 §4.1)");
+      "match", "Exit 0 iff every HOST matches an mx pattern of the policy (RFC 8461 §4.1)");
   match_cmd->add_option("FILE", match.file, "Policy file, or - for standard input")->required();
   match_cmd->add_option("HOST", match.hosts, "MX host name(s)")->required();
   add_profile_option(*match_cmd, match.profile, profile_text, "compatible");
   match_cmd->add_flag("--json", match.json, "Print one JSON document");
-  match_cmd->callback([&] { run = [&](const cli::Io& io) { return cli::policy_match(match, io); }; });
+  match_cmd->callback(
+      [&] { run = [&](const cli::Io& io) { return cli::policy_match(match, io); }; });
 
   // --- record
   auto* record = app.add_subcommand("record", "Check the _mta-sts and _smtp._tls TXT records");
   record->require_subcommand(1);
   cli::RecordOptions records;
   auto* sts_cmd = record->add_subcommand(
-    "sts", "Check the TXT record set at _mta-sts.DOMAIN (RFC 8461 §3.1); one argument per record");
+      "sts",
+      "Check the TXT record set at _mta-sts.DOMAIN (RFC 8461 §3.1); one argument per record");
   auto* tlsrpt_cmd = record->add_subcommand(
-    "tlsrpt", "Check the TXT record set at _smtp._tls.DOMAIN (RFC 8460 §3); one argument per record");
+      "tlsrpt",
+      "Check the TXT record set at _smtp._tls.DOMAIN (RFC 8460 §3); one argument per record");
   for (auto* command : {sts_cmd, tlsrpt_cmd}) {
     command->add_option("TXT", records.records, "Every TXT record at the name, strings joined")
-      ->required();
+        ->required();
     add_profile_option(*command, records.profile, profile_text, "strict");
     command->add_flag("--json", records.json, "Print one JSON document");
   }
   sts_cmd->callback([&] { run = [&](const cli::Io& io) { return cli::record_sts(records, io); }; });
   tlsrpt_cmd->callback(
-    [&] { run = [&](const cli::Io& io) { return cli::record_tlsrpt(records, io); }; });
+      [&] { run = [&](const cli::Io& io) { return cli::record_tlsrpt(records, io); }; });
 
   // --- report
   auto* report = app.add_subcommand("report", "Read and validate TLSRPT reports (RFC 8460 §4)");
   report->require_subcommand(1);
   cli::ReportOptions reports;
   auto* show_cmd = report->add_subcommand(
-    "show", "Summarise reports: sessions, success rate, failures explained with fixes");
+      "show", "Summarise reports: sessions, success rate, failures explained with fixes");
   auto* validate_cmd =
-    report->add_subcommand("validate", "Validate reports; exit 1 if any report is invalid");
+      report->add_subcommand("validate", "Validate reports; exit 1 if any report is invalid");
   for (auto* command : {show_cmd, validate_cmd}) {
     command->add_option("FILE", reports.files, "Report file(s): .json, .json.gz, or - for stdin")
-      ->required();
+        ->required();
     command->add_flag("--json", reports.json, "Print one JSON document");
   }
-  show_cmd->callback([&] { run = [&](const cli::Io& io) { return cli::report_show(reports, io); }; });
+  show_cmd->callback(
+      [&] { run = [&](const cli::Io& io) { return cli::report_show(reports, io); }; });
   validate_cmd->callback(
-    [&] { run = [&](const cli::Io& io) { return cli::report_validate(reports, io); }; });
+      [&] { run = [&](const cli::Io& io) { return cli::report_validate(reports, io); }; });
 
   // --- tour
   auto* tour_cmd = app.add_subcommand("tour", "A short guided tour on built-in example data");

@@ -28,11 +28,11 @@ struct PolicyNewOptions
   std::vector<std::string> mx;
   std::string mode = "testing";
   std::uint32_t max_age = k_default_new_max_age;
-  std::string domain;            // optional; records use relative names without it
-  std::vector<std::string> rua;  // optional; default mailto:tlsrpt@<domain>
-  std::string id;                // optional; default generated from `now`
+  std::string domain;           // optional; records use relative names without it
+  std::vector<std::string> rua; // optional; default mailto:tlsrpt@<domain>
+  std::string id;               // optional; default generated from `now`
   bool json = false;
-  bool policy_only = false;      // print exactly the policy file (CRLF), nothing else
+  bool policy_only = false; // print exactly the policy file (CRLF), nothing else
   std::chrono::sys_seconds now{};
 };
 int policy_new(const PolicyNewOptions& options, const Io& io);

@@ -79,7 +79,7 @@ void add_diagnostics(boost::json::object& target, const core::Diagnostics& diagn
   boost::json::array warnings;
   for (const auto& diagnostic : diagnostics) {
     (diagnostic.severity == core::Severity::error ? errors : warnings)
-      .push_back(diagnostic_to_json(diagnostic, style));
+        .push_back(diagnostic_to_json(diagnostic, style));
   }
   target["errors"] = std::move(errors);
   target["warnings"] = std::move(warnings);
@@ -100,8 +100,8 @@ void print_diagnostics(const Io& io, const core::Diagnostics& diagnostics, Posit
     case PositionStyle::record:
       if (position.record != 0) {
         where = position.column != 0
-                  ? fmt::format("record {}, column {}: ", position.record, position.column)
-                  : fmt::format("record {}: ", position.record);
+                    ? fmt::format("record {}, column {}: ", position.record, position.column)
+                    : fmt::format("record {}: ", position.record);
       }
       break;
     case PositionStyle::field:

@@ -7,7 +7,6 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
-
 namespace mtasts::cli {
 
 namespace {
@@ -53,13 +52,13 @@ std::string join_patterns(const core::Policy& policy)
 }
 
 constexpr std::string_view k_rollout_plan =
-  "Rollout plan: publish the policy file first and check it with 'mtasts policy lint', then the "
-  "_mta-sts record (senders fetch the policy only when the id changes) and the _smtp._tls "
-  "record. Stay in testing mode for two weeks or more and read the daily TLSRPT reports with "
-  "'mtasts report show': every MX must show up with successful sessions and no failures. Then "
-  "switch to 'mode: enforce', raise max_age to at least 604800 (one week; senders keep the "
-  "policy that long), publish the new file and a new id. Every later change needs a new id; to "
-  "withdraw, publish 'mode: none' with a new id and keep serving it for the old max_age.";
+    "Rollout plan: publish the policy file first and check it with 'mtasts policy lint', then the "
+    "_mta-sts record (senders fetch the policy only when the id changes) and the _smtp._tls "
+    "record. Stay in testing mode for two weeks or more and read the daily TLSRPT reports with "
+    "'mtasts report show': every MX must show up with successful sessions and no failures. Then "
+    "switch to 'mode: enforce', raise max_age to at least 604800 (one week; senders keep the "
+    "policy that long), publish the new file and a new id. Every later change needs a new id; to "
+    "withdraw, publish 'mode: none' with a new id and keep serving it for the old max_age.";
 
 } // namespace
 
@@ -119,8 +118,7 @@ int policy_new(const PolicyNewOptions& options, const Io& io)
     }
     domain = std::move(*normalized);
   }
-  const std::string id =
-    options.id.empty() ? core::make_sts_id(options.now) : options.id;
+  const std::string id = options.id.empty() ? core::make_sts_id(options.now) : options.id;
   if (!core::is_valid_sts_id(id)) {
     io.err << "mtasts: --id must be 1 to 32 letters and digits\n";
     return exit_usage;
@@ -178,9 +176,10 @@ int policy_new(const PolicyNewOptions& options, const Io& io)
     document["id"] = id;
     boost::json::object records;
     records["mta_sts"] = {{"name", sts_name}, {"type", "TXT"}, {"value", sts_text}};
-    records["tlsrpt"] = rua.empty() ? boost::json::value(nullptr)
-                                    : boost::json::value(boost::json::object{
-                                        {"name", tlsrpt_name}, {"type", "TXT"}, {"value", tlsrpt_text}});
+    records["tlsrpt"] = rua.empty()
+                            ? boost::json::value(nullptr)
+                            : boost::json::value(boost::json::object{
+                                  {"name", tlsrpt_name}, {"type", "TXT"}, {"value", tlsrpt_text}});
     document["records"] = std::move(records);
     document["plan"] = k_rollout_plan;
     print_json(io, document);
@@ -229,14 +228,14 @@ int policy_match(const PolicyMatchOptions& options, const Io& io)
     } else {
       entry["normalized"] = *normalized;
       const core::MxPattern* pattern =
-        result.ok() ? core::find_matching_pattern(result.value->mx, *normalized) : nullptr;
+          result.ok() ? core::find_matching_pattern(result.value->mx, *normalized) : nullptr;
       all_match = all_match && pattern != nullptr;
       entry["matched"] = pattern != nullptr;
       entry["pattern"] = pattern != nullptr ? boost::json::value(pattern->text) : nullptr;
       text += pattern != nullptr
-                ? fmt::format("  {}: {} by '{}'\n", host, paint(io, Tone::good, "matches"),
-                              pattern->text)
-                : fmt::format("  {}: {}\n", host, paint(io, Tone::bad, "no match"));
+                  ? fmt::format("  {}: {} by '{}'\n", host, paint(io, Tone::good, "matches"),
+                                pattern->text)
+                  : fmt::format("  {}: {}\n", host, paint(io, Tone::bad, "no match"));
     }
     hosts.push_back(std::move(entry));
   }

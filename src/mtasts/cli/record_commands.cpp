@@ -36,7 +36,7 @@ int record_sts(const RecordOptions& options, const Io& io)
     add_diagnostics(document, result.diagnostics, PositionStyle::record);
     document["id"] = result.ok() ? boost::json::value(result.value->id) : nullptr;
     document["extensions"] =
-      result.ok() ? boost::json::value(extensions_to_json(result.value->extensions)) : nullptr;
+        result.ok() ? boost::json::value(extensions_to_json(result.value->extensions)) : nullptr;
     print_json(io, document);
   } else {
     print_header(io, "_mta-sts", options.records.size(), result.ok());

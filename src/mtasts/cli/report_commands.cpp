@@ -38,7 +38,8 @@ struct PolicyTotals
 
 PolicyTotals totals_of(const core::PolicyResult& policy)
 {
-  PolicyTotals totals{policy.total_successful_session_count, policy.total_failure_session_count, {}};
+  PolicyTotals totals{
+      policy.total_successful_session_count, policy.total_failure_session_count, {}};
   for (const auto& detail : policy.failure_details) {
     auto& group = totals.failures[detail.result_type];
     group.sessions += detail.failed_session_count;
@@ -53,8 +54,8 @@ std::string success_rate(std::uint64_t successful, std::uint64_t failed)
   if (total == 0) {
     return "no sessions";
   }
-  return fmt::format("{:.2f}% success", 100.0 * static_cast<double>(successful) /
-                                          static_cast<double>(total));
+  return fmt::format("{:.2f}% success",
+                     100.0 * static_cast<double>(successful) / static_cast<double>(total));
 }
 
 std::string period_text(const core::Report& report)
@@ -63,9 +64,9 @@ std::string period_text(const core::Report& report)
   if (seconds % 86400 == 86399) {
     ++seconds; // an inclusive end (23:59:59) covers the whole last second
   }
-  const std::string length = seconds % 86400 == 0
-                               ? fmt::format("{} day{}", seconds / 86400, seconds == 86400 ? "" : "s")
-                               : fmt::format("{:.1f} hours", static_cast<double>(seconds) / 3600.0);
+  const std::string length =
+      seconds % 86400 == 0 ? fmt::format("{} day{}", seconds / 86400, seconds == 86400 ? "" : "s")
+                           : fmt::format("{:.1f} hours", static_cast<double>(seconds) / 3600.0);
   return fmt::format("{} to {} ({})", util::format_rfc3339_utc(report.start_epoch),
                      util::format_rfc3339_utc(report.end_epoch), length);
 }
@@ -98,11 +99,14 @@ std::string detail_line(const core::FailureDetail& detail)
 
 void print_report(const Io& io, const core::Report& report)
 {
-  io.out << "  From     " << (report.organization_name.empty() ? "(no organization-name)" : report.organization_name);
+  io.out << "  From     "
+         << (report.organization_name.empty() ? "(no organization-name)"
+                                              : report.organization_name);
   if (report.contact_info) {
     io.out << " <" << *report.contact_info << '>';
   }
-  io.out << "\n  Report   " << (report.report_id.empty() ? "(no report-id)" : report.report_id) << '\n';
+  io.out << "\n  Report   " << (report.report_id.empty() ? "(no report-id)" : report.report_id)
+         << '\n';
   io.out << "  Period   " << period_text(report) << '\n';
   for (const auto& policy : report.policies) {
     const auto totals = totals_of(policy);
@@ -119,14 +123,14 @@ void print_report(const Io& io, const core::Report& report)
     }
     io.out << '\n';
     const auto tone = totals.failed == 0 ? Tone::good : Tone::bad;
-    io.out << fmt::format("    {} sessions: {} succeeded, ", group_digits(totals.successful + totals.failed),
+    io.out << fmt::format("    {} sessions: {} succeeded, ",
+                          group_digits(totals.successful + totals.failed),
                           group_digits(totals.successful))
            << paint(io, tone, fmt::format("{} failed", group_digits(totals.failed))) << ", "
            << success_rate(totals.successful, totals.failed) << '\n';
     for (const auto& [result_type, group] : totals.failures) {
-      io.out << "    " << paint(io, Tone::bad, result_type) << ": "
-             << group_digits(group.sessions) << " failed session"
-             << (group.sessions == 1 ? "" : "s") << '\n';
+      io.out << "    " << paint(io, Tone::bad, result_type) << ": " << group_digits(group.sessions)
+             << " failed session" << (group.sessions == 1 ? "" : "s") << '\n';
       if (const auto* info = core::find_result_type(result_type)) {
         io.out << "      What it means: " << info->meaning << '\n';
         io.out << "      What to do:    " << info->fix << '\n';
@@ -136,7 +140,8 @@ void print_report(const Io& io, const core::Report& report)
       std::size_t shown = 0;
       for (const auto* detail : group.details) {
         if (shown++ == k_max_detail_lines) {
-          io.out << fmt::format("      ... and {} more\n", group.details.size() - k_max_detail_lines);
+          io.out << fmt::format("      ... and {} more\n",
+                                group.details.size() - k_max_detail_lines);
           break;
         }
         io.out << "      - " << detail_line(*detail) << '\n';
@@ -158,22 +163,23 @@ boost::json::object summary_to_json(const core::Report& report)
     for (const auto& [result_type, group] : totals.failures) {
       const auto* info = core::find_result_type(result_type);
       failures.push_back(boost::json::object{
-        {"result_type", result_type},
-        {"sessions", group.sessions},
-        {"known", info != nullptr},
-        {"meaning", info != nullptr ? boost::json::value(info->meaning) : nullptr},
-        {"fix", info != nullptr ? boost::json::value(info->fix) : nullptr}});
+          {"result_type", result_type},
+          {"sessions", group.sessions},
+          {"known", info != nullptr},
+          {"meaning", info != nullptr ? boost::json::value(info->meaning) : nullptr},
+          {"fix", info != nullptr ? boost::json::value(info->fix) : nullptr}});
     }
     const auto total = totals.successful + totals.failed;
     policies.push_back(boost::json::object{
-      {"policy_type", policy.policy_type},
-      {"policy_domain", policy.policy_domain ? boost::json::value(*policy.policy_domain) : nullptr},
-      {"successful", totals.successful},
-      {"failed", totals.failed},
-      {"success_rate", total == 0 ? boost::json::value(nullptr)
-                                  : boost::json::value(static_cast<double>(totals.successful) /
-                                                       static_cast<double>(total))},
-      {"failures", std::move(failures)}});
+        {"policy_type", policy.policy_type},
+        {"policy_domain",
+         policy.policy_domain ? boost::json::value(*policy.policy_domain) : nullptr},
+        {"successful", totals.successful},
+        {"failed", totals.failed},
+        {"success_rate", total == 0 ? boost::json::value(nullptr)
+                                    : boost::json::value(static_cast<double>(totals.successful) /
+                                                         static_cast<double>(total))},
+        {"failures", std::move(failures)}});
   }
   return {{"successful", successful}, {"failed", failed}, {"policies", std::move(policies)}};
 }
@@ -230,10 +236,10 @@ boost::json::object file_to_json(const LoadedReport& entry, bool with_report)
   object["valid"] = entry.parsed.ok();
   add_diagnostics(object, entry.parsed.diagnostics, PositionStyle::field);
   if (with_report) {
-    object["report"] = entry.parsed.ok() ? boost::json::value(core::report_to_json(*entry.parsed.value))
-                                         : nullptr;
-    object["summary"] = entry.parsed.ok() ? boost::json::value(summary_to_json(*entry.parsed.value))
-                                          : nullptr;
+    object["report"] =
+        entry.parsed.ok() ? boost::json::value(core::report_to_json(*entry.parsed.value)) : nullptr;
+    object["summary"] =
+        entry.parsed.ok() ? boost::json::value(summary_to_json(*entry.parsed.value)) : nullptr;
   }
   return object;
 }
@@ -264,7 +270,8 @@ int run_reports(const ReportOptions& options, const Io& io, bool show)
     for (const auto& entry : loaded) {
       files.push_back(file_to_json(entry, show));
     }
-    print_json(io, boost::json::object{{"valid", code == exit_ok}, {show ? "reports" : "files", std::move(files)}});
+    print_json(io, boost::json::object{{"valid", code == exit_ok},
+                                       {show ? "reports" : "files", std::move(files)}});
     return code;
   }
   bool first = true;
@@ -283,7 +290,10 @@ int run_reports(const ReportOptions& options, const Io& io, bool show)
 
 } // namespace
 
-int report_show(const ReportOptions& options, const Io& io) { return run_reports(options, io, true); }
+int report_show(const ReportOptions& options, const Io& io)
+{
+  return run_reports(options, io, true);
+}
 
 int report_validate(const ReportOptions& options, const Io& io)
 {

@@ -59,7 +59,8 @@ int tour(const Io& io, std::chrono::sys_seconds now)
   }
 
   heading(io, "2. Lint a hand-written policy with mistakes  (mtasts policy lint)");
-  const std::string sloppy = "version: STSv1\nmode : enforce\nmx: mx1.example.com.\nmx: *.mx.example.com\nmax_age: 40000000\n";
+  const std::string sloppy = "version: STSv1\nmode : enforce\nmx: mx1.example.com.\nmx: "
+                             "*.mx.example.com\nmax_age: 40000000\n";
   io.out << sloppy;
   for (const auto profile : {core::Profile::strict, core::Profile::compatible}) {
     const auto result = core::parse_policy(sloppy, profile);
@@ -70,26 +71,34 @@ int tour(const Io& io, std::chrono::sys_seconds now)
   }
 
   heading(io, "3. Which MX hosts does the policy cover?  (mtasts policy match)");
-  const auto policy = core::parse_policy(core::serialize_policy(core::Policy{
-                                           core::PolicyMode::testing, 90000,
-                                           {core::MxPattern{"mx1.example.com"}, core::MxPattern{"*.mx.example.com"}},
-                                           {}}),
-                                         core::Profile::strict);
-  for (const std::string_view host : {"mx1.example.com", "eu.mx.example.com", "a.b.mx.example.com", "MX1.EXAMPLE.COM."}) {
+  const auto policy =
+      core::parse_policy(core::serialize_policy(core::Policy{core::PolicyMode::testing,
+                                                             90000,
+                                                             {core::MxPattern{"mx1.example.com"},
+                                                              core::MxPattern{"*.mx.example.com"}},
+                                                             {}}),
+                         core::Profile::strict);
+  for (const std::string_view host :
+       {"mx1.example.com", "eu.mx.example.com", "a.b.mx.example.com", "MX1.EXAMPLE.COM."}) {
     const auto normalized = core::normalize_host(host);
-    const auto* pattern = normalized ? core::find_matching_pattern(policy.value->mx, *normalized) : nullptr;
+    const auto* pattern =
+        normalized ? core::find_matching_pattern(policy.value->mx, *normalized) : nullptr;
     io.out << fmt::format("  {:<22} ", host)
-           << (pattern != nullptr ? paint(io, Tone::good, "matches " + pattern->text)
-                                  : paint(io, Tone::bad, "not covered (a wildcard covers one label only)"))
+           << (pattern != nullptr
+                   ? paint(io, Tone::good, "matches " + pattern->text)
+                   : paint(io, Tone::bad, "not covered (a wildcard covers one label only)"))
            << '\n';
   }
 
   heading(io, "4. Check the TXT records as senders read them  (mtasts record sts|tlsrpt)");
   const std::array<std::string, 2> sts_set = {"v=STSv1; id=20261122T000000Z", "v=spf1 -all"};
   record_sts(RecordOptions{{sts_set.begin(), sts_set.end()}, core::Profile::strict, false}, io);
-  record_tlsrpt(RecordOptions{{"v=TLSRPTv1; rua=mailto:tlsrpt@example.com,https://reports.example.com/tlsrpt"},
-                              core::Profile::strict, false},
-                io);
+  record_tlsrpt(
+      RecordOptions{
+          {"v=TLSRPTv1; rua=mailto:tlsrpt@example.com,https://reports.example.com/tlsrpt"},
+          core::Profile::strict,
+          false},
+      io);
 
   heading(io, "5. Read a daily TLS report  (mtasts report show)");
   return report_show_bytes("sample-report.json", k_sample_report, io);

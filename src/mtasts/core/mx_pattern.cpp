@@ -1,5 +1,4 @@
 #include <mtasts/core/mx_pattern.hpp>
-
 #include <mtasts/util/strings.hpp>
 
 #include <fmt/format.h>
@@ -130,7 +129,8 @@ util::Expected<std::string, std::string> normalize_host(std::string_view host)
   } else {
     const std::string input(host);
     char* converted = nullptr;
-    const int rc = idn2_to_ascii_8z(input.c_str(), &converted, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+    const int rc =
+        idn2_to_ascii_8z(input.c_str(), &converted, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
     const std::unique_ptr<char, Idn2Deleter> owner(converted);
     if (rc != IDN2_OK || converted == nullptr) {
       return util::Unexpected(fmt::format("cannot convert '{}' to an A-label: {}",
@@ -147,7 +147,7 @@ util::Expected<std::string, std::string> normalize_host(std::string_view host)
     }
     if (label.size() > k_max_label_length) {
       return util::Unexpected(
-        fmt::format("'{}' has a label longer than 63 characters", util::printable(result)));
+          fmt::format("'{}' has a label longer than 63 characters", util::printable(result)));
     }
   }
   return result;

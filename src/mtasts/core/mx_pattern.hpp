@@ -26,16 +26,16 @@ struct MxPattern
 
 // Why a pattern is not `["*."] Domain`. Messages come from describe().
 enum class MxPatternError : std::uint8_t {
-  empty,            // nothing after "mx:"
-  too_long,         // more than 253 octets
-  trailing_dot,     // "mx.example.com." (absolute form is not allowed)
-  list,             // "a.example.com, b.example.com": one pattern per `mx:` line
-  non_ascii,        // a U-label; IDNs must be published as A-labels (RFC 8461 §3.2)
-  ip_address,       // "192.0.2.25": every label numeric, so it is not a host name
-  bad_wildcard,     // "*example.com", "mail*.example.com", "*.*.example.com", "*"
-  empty_label,      // ".example.com", "a..example.com"
-  label_too_long,   // a label over 63 octets
-  label_syntax,     // a character other than letter, digit, hyphen; or a hyphen at a label end
+  empty,          // nothing after "mx:"
+  too_long,       // more than 253 octets
+  trailing_dot,   // "mx.example.com." (absolute form is not allowed)
+  list,           // "a.example.com, b.example.com": one pattern per `mx:` line
+  non_ascii,      // a U-label; IDNs must be published as A-labels (RFC 8461 §3.2)
+  ip_address,     // "192.0.2.25": every label numeric, so it is not a host name
+  bad_wildcard,   // "*example.com", "mail*.example.com", "*.*.example.com", "*"
+  empty_label,    // ".example.com", "a..example.com"
+  label_too_long, // a label over 63 octets
+  label_syntax,   // a character other than letter, digit, hyphen; or a hyphen at a label end
 };
 
 std::string_view describe(MxPatternError error);

@@ -1,5 +1,4 @@
 #include <mtasts/core/policy.hpp>
-
 #include <mtasts/util/strings.hpp>
 
 #include <fmt/format.h>
@@ -19,7 +18,10 @@ struct Line
   std::uint32_t number = 0;
 };
 
-bool is_extension_name_char(char c) { return util::is_ascii_alnum(c) || c == '_' || c == '-' || c == '.'; }
+bool is_extension_name_char(char c)
+{
+  return util::is_ascii_alnum(c) || c == '_' || c == '-' || c == '.';
+}
 
 class PolicyParser
 {
@@ -43,7 +45,8 @@ private:
   void add(std::string_view code, Severity severity, std::uint32_t line, std::uint32_t column,
            std::string message)
   {
-    m_diagnostics.push_back(Diagnostic{code, severity, Position{line, column, 0, {}}, std::move(message)});
+    m_diagnostics.push_back(
+        Diagnostic{code, severity, Position{line, column, 0, {}}, std::move(message)});
   }
   bool seen_before(std::string_view name, const Line& line)
   {
@@ -94,7 +97,7 @@ Checked<Policy> PolicyParser::run(std::string_view body)
   while (start < body.size()) {
     const auto end = body.find('\n', start);
     std::string_view text =
-      end == std::string_view::npos ? body.substr(start) : body.substr(start, end - start);
+        end == std::string_view::npos ? body.substr(start) : body.substr(start, end - start);
     if (end != std::string_view::npos && text.ends_with('\r')) {
       text.remove_suffix(1);
     }
@@ -137,7 +140,8 @@ void PolicyParser::parse_line(const Line& line)
     }
     if (util::is_ctl(text[i]) && text[i] != '\t') {
       add("control-character", Severity::error, line.number, static_cast<std::uint32_t>(i + 1),
-          fmt::format("control character 0x{:02x} inside the line", static_cast<unsigned char>(text[i])));
+          fmt::format("control character 0x{:02x} inside the line",
+                      static_cast<unsigned char>(text[i])));
       return;
     }
   }
@@ -184,7 +188,7 @@ void PolicyParser::parse_line(const Line& line)
   std::string_view raw_value = text.substr(colon + 1);
   const auto value_start = util::trim_wsp_left(raw_value);
   const auto value_column =
-    offset + static_cast<std::uint32_t>(colon + 1 + raw_value.size() - value_start.size()) + 1;
+      offset + static_cast<std::uint32_t>(colon + 1 + raw_value.size() - value_start.size()) + 1;
   m_any_field = true;
   parse_field(line, name, util::trim_wsp_right(value_start), value_column);
 }
@@ -249,7 +253,8 @@ void PolicyParser::parse_field(const Line& line, std::string_view name, std::str
   static constexpr std::array<std::string_view, 4> k_known = {"version", "mode", "max_age", "mx"};
   for (const auto known : k_known) {
     if (util::iequals_ascii(name, known) ||
-        (known == "max_age" && (util::iequals_ascii(name, "max-age") || util::iequals_ascii(name, "maxage")))) {
+        (known == "max_age" &&
+         (util::iequals_ascii(name, "max-age") || util::iequals_ascii(name, "maxage")))) {
       add("field-name-case", Severity::warning, line.number, 1,
           fmt::format("'{}' is not '{}': field names are case-sensitive and exact, so this line "
                       "is ignored",

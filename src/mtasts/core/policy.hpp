@@ -9,8 +9,8 @@
 //   bom                     E/W  a UTF-8 byte order mark before the first field (stripped in C)
 //   bare-cr                 E/E  a CR not followed by LF; only LF and CRLF end lines (E6253)
 //   control-character       E/E  a control character other than tab inside a line
-//   blank-line              E/W  an empty or whitespace-only line (only one final newline is allowed)
-//   comment-line            E/W  a line starting with '#': the format has no comments
+//   blank-line              E/W  an empty or whitespace-only line (only one final newline is
+//   allowed) comment-line            E/W  a line starting with '#': the format has no comments
 //   missing-colon           E/W  a line with no ':' (skipped in C)
 //   leading-whitespace      E/W  whitespace before the field name
 //   whitespace-before-colon E/W  whitespace between the field name and ':'
@@ -67,8 +67,8 @@ struct PolicyExtension
 struct Policy
 {
   PolicyMode mode = PolicyMode::none;
-  std::uint32_t max_age = 0;            // seconds, 0..31557600
-  std::vector<MxPattern> mx;            // in policy order, duplicates kept
+  std::uint32_t max_age = 0;               // seconds, 0..31557600
+  std::vector<MxPattern> mx;               // in policy order, duplicates kept
   std::vector<PolicyExtension> extensions; // unknown fields, first occurrence of each name
 
   friend bool operator==(const Policy&, const Policy&) = default;

@@ -1,5 +1,4 @@
 #include <mtasts/core/sts_record.hpp>
-
 #include <mtasts/util/strings.hpp>
 
 #include <fmt/format.h>
@@ -11,13 +10,13 @@ namespace mtasts::core {
 namespace {
 
 constexpr TxtRecordKind k_sts_kind{
-  .version = k_sts_version,
-  .record_name = "an MTA-STS record",
-  .owner = "_mta-sts.<domain>",
-  .example = "v=STSv1; id=20240101T000000Z",
-  .absent = "no MTA-STS policy is discoverable",
-  .rfc = "RFC 8461 §3.1",
-  .list_field = "",
+    .version = k_sts_version,
+    .record_name = "an MTA-STS record",
+    .owner = "_mta-sts.<domain>",
+    .example = "v=STSv1; id=20240101T000000Z",
+    .absent = "no MTA-STS policy is discoverable",
+    .rfc = "RFC 8461 §3.1",
+    .list_field = "",
 };
 
 constexpr std::string_view k_id_rule = "an id is 1 to 32 letters and digits (RFC 8461 §3.1)";
@@ -27,8 +26,8 @@ bool check_id(const TxtField& field, std::uint32_t record_number, Diagnostics& d
 {
   const auto value = field.value;
   if (value.empty()) {
-    add_txt_diagnostic(diagnostics, "id-empty", Severity::error, record_number,
-                       field.value_column, fmt::format("the id is empty; {}", k_id_rule));
+    add_txt_diagnostic(diagnostics, "id-empty", Severity::error, record_number, field.value_column,
+                       fmt::format("the id is empty; {}", k_id_rule));
     return false;
   }
   const auto bad = std::ranges::find_if_not(value, util::is_ascii_alnum);
@@ -86,8 +85,8 @@ Checked<StsRecord> parse_sts_record_at(std::string_view record, Profile profile,
                                       "(RFC 8461 §3.1)",
                                       k_sts_kind.example);
     if (id_lookalike != nullptr) {
-      message += fmt::format("; '{}=' does not count: field names are case-sensitive",
-                             id_lookalike->name);
+      message +=
+          fmt::format("; '{}=' does not count: field names are case-sensitive", id_lookalike->name);
     }
     add_txt_diagnostic(diagnostics, "missing-id", Severity::error, record_number, 0,
                        std::move(message));

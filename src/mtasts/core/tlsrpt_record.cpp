@@ -1,5 +1,4 @@
 #include <mtasts/core/tlsrpt_record.hpp>
-
 #include <mtasts/util/strings.hpp>
 
 #include <boost/url/parse.hpp>
@@ -13,13 +12,13 @@ namespace mtasts::core {
 namespace {
 
 constexpr TxtRecordKind k_tlsrpt_kind{
-  .version = k_tlsrpt_version,
-  .record_name = "a TLSRPT record",
-  .owner = "_smtp._tls.<domain>",
-  .example = "v=TLSRPTv1; rua=mailto:tlsrpt@example.com",
-  .absent = "the domain requests no TLS reports",
-  .rfc = "RFC 8460 §3",
-  .list_field = "rua",
+    .version = k_tlsrpt_version,
+    .record_name = "a TLSRPT record",
+    .owner = "_smtp._tls.<domain>",
+    .example = "v=TLSRPTv1; rua=mailto:tlsrpt@example.com",
+    .absent = "the domain requests no TLS reports",
+    .rfc = "RFC 8460 §3",
+    .list_field = "rua",
 };
 
 constexpr std::size_t k_quote_length = 60;
@@ -36,7 +35,10 @@ bool is_uri_char(char c)
   return util::is_ascii_alnum(c) || k_other.find(c) != std::string_view::npos;
 }
 
-bool is_scheme_char(char c) { return util::is_ascii_alnum(c) || c == '+' || c == '-' || c == '.'; }
+bool is_scheme_char(char c)
+{
+  return util::is_ascii_alnum(c) || c == '+' || c == '-' || c == '.';
+}
 
 // The first byte that RFC 3986 never allows raw, or the "%" of a malformed escape.
 struct UriFlaw
@@ -93,9 +95,8 @@ class RuaChecker
 {
 public:
   RuaChecker(std::uint32_t record_number, Diagnostics& diagnostics)
-    : m_record_number(record_number), m_diagnostics(diagnostics)
-  {
-  }
+      : m_record_number(record_number), m_diagnostics(diagnostics)
+  {}
 
   // Checks the value of the first "rua=" field; returns its URIs when all are valid.
   std::optional<std::vector<std::string>> run(const TxtField& field);
@@ -137,7 +138,7 @@ std::optional<std::vector<std::string>> RuaChecker::run(const TxtField& field)
       --stop;
     }
     if (first == stop) {
-      const std::size_t at = last ? start - 1 : comma;
+      const std::size_t at = !last ? comma : (start > 0 ? start - 1 : 0);
       ok = fail("rua-invalid-uri", advance_column(field.value_column, at),
                 "empty URI: a ',' with no URI on one side");
     } else {
@@ -195,26 +196,24 @@ bool RuaChecker::check_uri(std::string_view uri, std::uint32_t column)
   const bool https = util::iequals_ascii(scheme, "https");
   if (!mailto && !https) {
     const std::string hint = util::iequals_ascii(scheme, "http")
-                               ? "; use 'https:', reports are never posted over plain HTTP"
-                               : "";
+                                 ? "; use 'https:', reports are never posted over plain HTTP"
+                                 : "";
     return fail("rua-scheme", column,
                 fmt::format("the scheme '{}:' is not allowed; rua takes only 'mailto:' and "
                             "'https:' URIs (RFC 8460 §3){}",
                             util::printable(scheme), hint));
   }
   if (std::ranges::any_of(scheme, [](char c) { return c >= 'A' && c <= 'Z'; })) {
-    add_txt_diagnostic(m_diagnostics, "rua-scheme-case", Severity::warning, m_record_number,
-                       column,
-                       fmt::format("the scheme '{}:' is better written in lowercase, '{}:'",
-                                   scheme, util::to_ascii_lower(scheme)));
+    add_txt_diagnostic(m_diagnostics, "rua-scheme-case", Severity::warning, m_record_number, column,
+                       fmt::format("the scheme '{}:' is better written in lowercase, '{}:'", scheme,
+                                   util::to_ascii_lower(scheme)));
   }
   const auto bang = uri.find('!');
   if (bang != std::string_view::npos) {
     return fail("rua-unencoded-char", advance_column(column, bang),
                 fmt::format("the URI '{}' contains a raw '!'; write it as '%21' (RFC 8460 §3){}",
                             quoted,
-                            mailto ? "; TLSRPT has no DMARC-style size limit such as '!10m'"
-                                   : ""));
+                            mailto ? "; TLSRPT has no DMARC-style size limit such as '!10m'" : ""));
   }
   const auto parsed = boost::urls::parse_uri(uri);
   if (!parsed) {
@@ -223,14 +222,15 @@ bool RuaChecker::check_uri(std::string_view uri, std::uint32_t column)
       return fail("rua-invalid-uri", column,
                   fmt::format("the URI '{}' is not a valid URI (RFC 3986)", quoted));
     }
-    return fail("rua-invalid-uri", advance_column(column, flaw->offset),
-                flaw->bad_escape
-                  ? fmt::format("the URI '{}' is not a valid URI (RFC 3986): '%' must be followed "
-                                "by two hex digits",
-                                quoted)
-                  : fmt::format("the URI '{}' is not a valid URI (RFC 3986): {} must be "
-                                "percent-encoded",
-                                quoted, describe_txt_char(uri[flaw->offset])));
+    return fail(
+        "rua-invalid-uri", advance_column(column, flaw->offset),
+        flaw->bad_escape
+            ? fmt::format("the URI '{}' is not a valid URI (RFC 3986): '%' must be followed "
+                          "by two hex digits",
+                          quoted)
+            : fmt::format("the URI '{}' is not a valid URI (RFC 3986): {} must be "
+                          "percent-encoded",
+                          quoted, describe_txt_char(uri[flaw->offset])));
   }
   const auto& url = *parsed;
   if (mailto) {
@@ -284,8 +284,7 @@ Checked<TlsrptRecord> parse_tlsrpt_record_at(std::string_view record, Profile pr
       rua_lookalike = &field;
     }
     if (check_txt_extension(field, k_tlsrpt_kind, record_number, diagnostics)) {
-      tlsrpt.extensions.push_back(
-        TxtExtension{std::string(field.name), std::string(field.value)});
+      tlsrpt.extensions.push_back(TxtExtension{std::string(field.name), std::string(field.value)});
     }
   }
   if (!rua_seen) {
@@ -322,7 +321,7 @@ Checked<TlsrptRecord> select_tlsrpt_record(std::span<const std::string> rrs, Pro
     return result;
   }
   auto parsed =
-    parse_tlsrpt_record_at(rrs[*index], profile, static_cast<std::uint32_t>(*index + 1));
+      parse_tlsrpt_record_at(rrs[*index], profile, static_cast<std::uint32_t>(*index + 1));
   result.value = std::move(parsed.value);
   result.diagnostics.insert(result.diagnostics.end(),
                             std::make_move_iterator(parsed.diagnostics.begin()),

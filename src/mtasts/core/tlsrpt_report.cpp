@@ -1,6 +1,5 @@
-#include <mtasts/core/tlsrpt_report.hpp>
-
 #include <mtasts/core/result_type.hpp>
+#include <mtasts/core/tlsrpt_report.hpp>
 #include <mtasts/util/gzip.hpp>
 #include <mtasts/util/rfc3339.hpp>
 #include <mtasts/util/strings.hpp>
@@ -101,19 +100,26 @@ constexpr std::size_t k_max_diagnostics_per_severity = 100;
 constexpr double k_max_exact_double = 9007199254740992.0;
 constexpr std::int64_t k_seconds_per_day = 86400;
 
-json::string_view to_json_view(std::string_view text) { return {text.data(), text.size()}; }
-std::string to_std_string(const json::string& text) { return {text.data(), text.size()}; }
+json::string_view to_json_view(std::string_view text)
+{
+  return {text.data(), text.size()};
+}
+std::string to_std_string(const json::string& text)
+{
+  return {text.data(), text.size()};
+}
 
 std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b)
 {
-  return a > std::numeric_limits<std::uint64_t>::max() - b ? std::numeric_limits<std::uint64_t>::max()
-                                                           : a + b;
+  return a > std::numeric_limits<std::uint64_t>::max() - b
+             ? std::numeric_limits<std::uint64_t>::max()
+             : a + b;
 }
 
 std::uint32_t clamp_to_u32(std::size_t value)
 {
   return static_cast<std::uint32_t>(
-    std::min<std::size_t>(value, std::numeric_limits<std::uint32_t>::max()));
+      std::min<std::size_t>(value, std::numeric_limits<std::uint32_t>::max()));
 }
 
 // 1-based line and byte column of `offset` within `text`.
@@ -124,7 +130,7 @@ Position position_of(std::string_view text, std::size_t offset)
   const auto newlines = static_cast<std::size_t>(std::ranges::count(before, '\n'));
   const auto last_newline = before.rfind('\n');
   const std::size_t column =
-    last_newline == std::string_view::npos ? offset + 1 : offset - last_newline;
+      last_newline == std::string_view::npos ? offset + 1 : offset - last_newline;
   Position where;
   where.line = clamp_to_u32(newlines + 1);
   where.column = clamp_to_u32(column);
@@ -160,8 +166,10 @@ std::string describe(const json::value& value)
     return fmt::format("the string \"{}\"",
                        util::printable(std::string_view(text.data(), text.size()), 40));
   }
-  case json::kind::array:
-    return fmt::format("an array of {} elements", value.get_array().size());
+  case json::kind::array: {
+    const std::size_t size = value.get_array().size();
+    return fmt::format("an array of {} element{}", size, size == 1 ? "" : "s");
+  }
   case json::kind::object:
     return "an object";
   }
@@ -256,8 +264,8 @@ private:
   {
     std::string result;
     for (const Frame& frame : m_frames) {
-      result = frame.is_object ? member_path(result, frame.key)
-                               : element_path(result, frame.completed);
+      result =
+          frame.is_object ? member_path(result, frame.key) : element_path(result, frame.completed);
     }
     return result;
   }
@@ -267,7 +275,8 @@ private:
   std::vector<std::string> m_duplicates;
 };
 
-std::vector<std::string> find_duplicate_keys(std::string_view text, const json::parse_options& options)
+std::vector<std::string> find_duplicate_keys(std::string_view text,
+                                             const json::parse_options& options)
 {
   json::basic_parser<DuplicateKeyFinder> parser(options);
   boost::system::error_code ec;
@@ -285,9 +294,9 @@ public:
   Report read(const json::object& root)
   {
     Report report;
-    report.organization_name = read_named_string(root, k_organization_name,
-                                                 k_organization_name_missing,
-                                                 "the report does not name the reporting organization");
+    report.organization_name =
+        read_named_string(root, k_organization_name, k_organization_name_missing,
+                          "the report does not name the reporting organization");
     read_date_range(root, report);
     read_contact_info(root, report);
     report.report_id = read_named_string(root, k_report_id, k_report_id_missing,
@@ -331,7 +340,8 @@ private:
   }
   void wrong_type(const std::string& path, std::string_view expected, const json::value& found)
   {
-    error(k_field_type, path, fmt::format("{} must be {}, found {}", path, expected, describe(found)));
+    error(k_field_type, path,
+          fmt::format("{} must be {}, found {}", path, expected, describe(found)));
   }
 
   static const json::value* member(const json::object& object, std::string_view key)
@@ -346,8 +356,9 @@ private:
     const std::string path(key);
     const json::value* value = member(object, key);
     if (value == nullptr || value->is_null()) {
-      warning(missing_code, path,
-              fmt::format("{} is {}; {}", path, value == nullptr ? "missing" : "null", consequence));
+      warning(
+          missing_code, path,
+          fmt::format("{} is {}; {}", path, value == nullptr ? "missing" : "null", consequence));
       return {};
     }
     if (!value->is_string()) {
@@ -378,8 +389,8 @@ private:
   }
 
   // A required string member.
-  std::optional<std::string> read_required_string(const json::object& object,
-                                                   std::string_view key, const std::string& parent)
+  std::optional<std::string> read_required_string(const json::object& object, std::string_view key,
+                                                  const std::string& parent)
   {
     const std::string path = member_path(parent, key);
     const json::value* value = member(object, key);
@@ -578,7 +589,8 @@ private:
       failed = saturating_add(failed, detail.failed_session_count);
     }
     if (failed > result.total_failure_session_count) {
-      warning(k_failure_count_exceeds_total, member_path(member_path(path, k_summary), k_total_failure),
+      warning(k_failure_count_exceeds_total,
+              member_path(member_path(path, k_summary), k_total_failure),
               fmt::format("the failed-session-counts of {} add up to {}, more than its "
                           "total-failure-session-count {}; the details overlap, so their sum is "
                           "not a session count",
@@ -706,7 +718,7 @@ private:
       }
       if (stripped.size() != host.size()) {
         const std::string entry_path =
-          value != nullptr && value->is_string() ? path : element_path(path, i);
+            value != nullptr && value->is_string() ? path : element_path(path, i);
         warning(k_mx_host_prefix, entry_path,
                 fmt::format("{} \"{}\" carries the policy-file prefix \"mx:\"; read as \"{}\"",
                             entry_path, util::printable(host, 60), util::printable(stripped, 60)));
@@ -824,22 +836,23 @@ Diagnostic gzip_diagnostic(const util::GzipError& error, const ReportLimits& lim
 {
   switch (error.kind) {
   case util::GzipError::Kind::too_large:
-    return whole_report_error(k_decompressed_too_large,
-                              fmt::format("the report decompresses to more than {} bytes",
-                                          limits.max_decompressed));
+    return whole_report_error(
+        k_decompressed_too_large,
+        fmt::format("the report decompresses to more than {} bytes", limits.max_decompressed));
   case util::GzipError::Kind::truncated:
     return whole_report_error(k_gzip_truncated,
                               fmt::format("the gzip data is truncated: {}", error.message));
   case util::GzipError::Kind::trailing_garbage:
-    return whole_report_error(k_gzip_trailing_data,
-                              fmt::format("unexpected data after the gzip stream: {}",
-                                          error.message));
+    return whole_report_error(
+        k_gzip_trailing_data,
+        fmt::format("unexpected data after the gzip stream: {}", error.message));
   case util::GzipError::Kind::not_gzip:
   case util::GzipError::Kind::corrupt:
   case util::GzipError::Kind::internal:
     break;
   }
-  return whole_report_error(k_gzip_corrupt, fmt::format("the gzip data is corrupt: {}", error.message));
+  return whole_report_error(k_gzip_corrupt,
+                            fmt::format("the gzip data is corrupt: {}", error.message));
 }
 
 void add_json_error(Diagnostics& diagnostics, std::string_view text, std::size_t offset,
@@ -855,13 +868,17 @@ void add_json_error(Diagnostics& diagnostics, std::string_view text, std::size_t
   } else if (ec == json::error::too_deep) {
     diagnostic.code = k_json_too_deep;
     diagnostic.message =
-      fmt::format("arrays and objects nest deeper than the limit of {} at {}", max_depth, at);
-  } else if (offset >= text.size() && ec != json::error::extra_data) {
+        fmt::format("arrays and objects nest deeper than the limit of {} at {}", max_depth, at);
+  } else if (ec == json::error::extra_data) {
+    diagnostic.code = k_json_syntax;
+    diagnostic.message = fmt::format("unexpected text after the end of the JSON value at {}", at);
+  } else if (offset >= text.size()) {
     diagnostic.code = k_json_syntax;
     diagnostic.message = fmt::format("the JSON text ends unexpectedly at {}", at);
   } else {
     diagnostic.code = k_json_syntax;
-    diagnostic.message = fmt::format("JSON syntax error at {}: {}", at, ec.message());
+    diagnostic.message = fmt::format("JSON syntax error at {}: unexpected '{}' ({})", at,
+                                     util::printable(text.substr(offset, 1)), ec.message());
   }
   diagnostics.push_back(std::move(diagnostic));
 }
@@ -926,8 +943,8 @@ Checked<Report> parse_report(std::string_view bytes, const ReportLimits& limits)
   Checked<Report> checked;
   if (bytes.size() > limits.max_input) {
     checked.diagnostics.push_back(whole_report_error(
-      k_report_too_large, fmt::format("the report is {} bytes, more than the limit of {} bytes",
-                                      bytes.size(), limits.max_input)));
+        k_report_too_large, fmt::format("the report is {} bytes, more than the limit of {} bytes",
+                                        bytes.size(), limits.max_input)));
     return checked;
   }
 
@@ -973,8 +990,8 @@ Checked<Report> parse_report(std::string_view bytes, const ReportLimits& limits)
   const json::object* object = root.if_object();
   if (object == nullptr) {
     checked.diagnostics.push_back(whole_report_error(
-      k_report_not_object,
-      fmt::format("the report must be a JSON object, found {}", describe(root))));
+        k_report_not_object,
+        fmt::format("the report must be a JSON object, found {}", describe(root))));
     return checked;
   }
 
@@ -1032,7 +1049,10 @@ json::value report_to_json(const Report& report)
   return root;
 }
 
-std::string serialize_report(const Report& report) { return json::serialize(report_to_json(report)); }
+std::string serialize_report(const Report& report)
+{
+  return json::serialize(report_to_json(report));
+}
 
 std::uint64_t total_sessions(const PolicyResult& policy)
 {

@@ -50,7 +50,8 @@
 //   warning  datetime-no-timezone         no time offset; UTC assumed (Microsoft)
 //   warning  datetime-space-separator     a space instead of `T`
 //   warning  datetime-lowercase           `t` or `z` in lower case
-//   warning  datetime-not-utc             a non-zero time offset (RFC 8460 §4.5 wants UTC)
+//   warning  datetime-not-utc             a non-zero time offset; converted to UTC (reports
+//                                         cover UTC days, RFC 8460 §4.2)
 //   warning  date-range-long              the range covers more than one day (RFC 8460 §4.2
 //                                         recommends one UTC day)
 //   warning  diagnostics-truncated        more than 100 errors or 100 warnings; the rest are
@@ -90,7 +91,7 @@ struct FailureDetail
 // One `policies[]` entry: the policy the sender applied and what happened under it.
 struct PolicyResult
 {
-  std::string policy_type;               // "sts", "tlsa", "no-policy-found", or unknown
+  std::string policy_type;                // "sts", "tlsa", "no-policy-found", or unknown
   std::vector<std::string> policy_string; // STS policy lines or TLSA RRs; empty when absent
   std::optional<std::string> policy_domain;
   std::vector<std::string> mx_host; // the policy's mx patterns; empty when absent
@@ -127,7 +128,7 @@ struct ReportLimits
 // and their severities are listed at the top of this file. Syntax errors carry a 1-based line
 // and a 1-based byte column within the (decompressed) JSON text; schema diagnostics carry the
 // JSON path of the member concerned in `where.field`. Schema problems do not stop the walk, so
-// one call reports all of them.
+// one call reports all of them (up to 100 errors and 100 warnings).
 Checked<Report> parse_report(std::string_view bytes, const ReportLimits& limits = {});
 
 // The canonical RFC 8460 §4.5 JSON form: hyphenated member names, datetimes as

@@ -1,5 +1,4 @@
 #include <mtasts/core/txt_fields.hpp>
-
 #include <mtasts/util/strings.hpp>
 
 #include <fmt/format.h>
@@ -7,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <unordered_set>
 #include <utility>
 
 namespace mtasts::core {
@@ -23,11 +23,11 @@ struct KnownRecord
 };
 
 constexpr std::array k_known_records{
-  KnownRecord{"v=STSv1", "an MTA-STS record, which belongs at _mta-sts.<domain>"},
-  KnownRecord{"v=TLSRPTv1", "a TLSRPT record, which belongs at _smtp._tls.<domain>"},
-  KnownRecord{"v=spf1", "an SPF record"},
-  KnownRecord{"v=DMARC1", "a DMARC record, which belongs at _dmarc.<domain>"},
-  KnownRecord{"v=DKIM1", "a DKIM key record"},
+    KnownRecord{"v=STSv1", "an MTA-STS record, which belongs at _mta-sts.<domain>"},
+    KnownRecord{"v=TLSRPTv1", "a TLSRPT record, which belongs at _smtp._tls.<domain>"},
+    KnownRecord{"v=spf1", "an SPF record"},
+    KnownRecord{"v=DMARC1", "a DMARC record, which belongs at _dmarc.<domain>"},
+    KnownRecord{"v=DKIM1", "a DKIM key record"},
 };
 
 // An error in strict, a warning in compatible.
@@ -36,12 +36,21 @@ Severity deviation(Profile profile)
   return profile == Profile::strict ? Severity::error : Severity::warning;
 }
 
-std::uint32_t column_at(std::size_t offset) { return advance_column(1, offset); }
+std::uint32_t column_at(std::size_t offset)
+{
+  return advance_column(1, offset);
+}
 
-bool is_name_char(char c) { return util::is_ascii_alnum(c) || c == '_' || c == '-' || c == '.'; }
+bool is_name_char(char c)
+{
+  return util::is_ascii_alnum(c) || c == '_' || c == '-' || c == '.';
+}
 
 // %x21-3A / %x3C / %x3E-7E
-bool is_value_char(char c) { return c >= '!' && c <= '~' && c != ';' && c != '='; }
+bool is_value_char(char c)
+{
+  return c >= '!' && c <= '~' && c != ';' && c != '=';
+}
 
 // In a record with a URI list field, a field that starts like a URI is most likely a URI cut off
 // by a ';'.
@@ -76,8 +85,7 @@ std::string non_candidate_reason(std::string_view rr, const TxtRecordKind& kind)
     return fmt::format("it starts with whitespace; '{}' must be its very first characters",
                        kind.version);
   }
-  if (util::starts_with_ascii_nocase(trimmed, kind.version) &&
-      !trimmed.starts_with(kind.version)) {
+  if (util::starts_with_ascii_nocase(trimmed, kind.version) && !trimmed.starts_with(kind.version)) {
     return fmt::format("the version is case-sensitive: write '{}', not '{}'{}", kind.version,
                        util::printable(trimmed.substr(0, kind.version.size())), also_wsp);
   }
@@ -117,10 +125,9 @@ class FieldScanner
 public:
   FieldScanner(std::string_view record, const TxtRecordKind& kind, std::uint32_t record_number,
                Profile profile, Diagnostics& diagnostics)
-    : m_record(record), m_kind(kind), m_record_number(record_number), m_profile(profile),
-      m_diagnostics(diagnostics)
-  {
-  }
+      : m_record(record), m_kind(kind), m_record_number(record_number), m_profile(profile),
+        m_diagnostics(diagnostics)
+  {}
 
   std::optional<std::vector<TxtField>> run();
 
@@ -138,7 +145,7 @@ private:
   Profile m_profile;
   Diagnostics& m_diagnostics;
   std::vector<TxtField> m_fields;
-  std::vector<std::string_view> m_seen{"v"};
+  std::unordered_set<std::string_view> m_seen{"v"};
 };
 
 std::optional<std::vector<TxtField>> FieldScanner::run()
@@ -159,8 +166,7 @@ std::optional<std::vector<TxtField>> FieldScanner::run()
   }
   if (!m_record.starts_with(m_kind.version)) {
     add("version-invalid", Severity::error, 0,
-        fmt::format("not {}: {} ('{}')", m_kind.record_name,
-                    non_candidate_reason(m_record, m_kind),
+        fmt::format("not {}: {} ('{}')", m_kind.record_name, non_candidate_reason(m_record, m_kind),
                     util::printable(m_record, k_quote_length)));
     return std::nullopt;
   }
@@ -206,8 +212,8 @@ std::optional<std::vector<TxtField>> FieldScanner::run()
       if (!last) {
         add("empty-field", deviation(m_profile), end,
             m_profile == Profile::strict
-              ? std::string("empty field: nothing between two ';'; remove the extra ';'")
-              : std::string("empty field: nothing between two ';' (ignored)"));
+                ? std::string("empty field: nothing between two ';'; remove the extra ';'")
+                : std::string("empty field: nothing between two ';' (ignored)"));
       }
     } else {
       if (last && stop < piece_end) {
@@ -239,8 +245,8 @@ void FieldScanner::scan_field(std::size_t begin, std::size_t end)
   const auto name = util::trim_wsp_right(raw_name);
   const auto value = util::trim_wsp_left(raw_value);
   if (name.size() != raw_name.size() || value.size() != raw_value.size()) {
-    const std::size_t offset = name.size() != raw_name.size() ? begin + name.size()
-                                                               : begin + equals + 1;
+    const std::size_t offset =
+        name.size() != raw_name.size() ? begin + name.size() : begin + equals + 1;
     add("whitespace-around-equals", Severity::error, offset,
         fmt::format("whitespace around '=' in '{}'; write '{}={}'",
                     util::printable(text, k_quote_length), util::printable(name),
@@ -251,21 +257,21 @@ void FieldScanner::scan_field(std::size_t begin, std::size_t end)
   field.value = value;
   field.column = column_at(begin);
   field.value_column = column_at(begin + equals + 1 + (raw_value.size() - value.size()));
-  if (std::ranges::find(m_seen, name) != m_seen.end()) {
+  if (m_seen.contains(name)) {
     field.duplicate = true;
     std::string message =
-      name == "v" ? fmt::format("'v' appears again; only the version at the start counts, this "
-                                "field is ignored")
-                  : fmt::format("'{}' appears again; only the first occurrence counts, this one "
-                                "is ignored",
-                                util::printable(name));
+        name == "v" ? std::string("'v' appears again; only the version at the start counts, this "
+                                  "field is ignored")
+                    : fmt::format("'{}' appears again; only the first occurrence counts, this one "
+                                  "is ignored",
+                                  util::printable(name));
     if (!m_kind.list_field.empty() && name == m_kind.list_field) {
-      message += fmt::format(" (put every value in the first '{}=', separated by ',')",
-                             m_kind.list_field);
+      message +=
+          fmt::format(" (put every value in the first '{}=', separated by ',')", m_kind.list_field);
     }
     add("duplicate-field", Severity::warning, begin, std::move(message));
   } else {
-    m_seen.push_back(name);
+    m_seen.insert(name);
   }
   m_fields.push_back(field);
 }
@@ -285,8 +291,7 @@ bool is_txt_candidate(std::string_view rr, std::string_view version)
 }
 
 std::optional<std::size_t> select_txt_candidate(std::span<const std::string> rrs,
-                                                const TxtRecordKind& kind,
-                                                Diagnostics& diagnostics)
+                                                const TxtRecordKind& kind, Diagnostics& diagnostics)
 {
   if (rrs.size() > k_max_txt_record_count) {
     add_txt_diagnostic(diagnostics, "too-many-records", Severity::error, 0, 0,
@@ -318,12 +323,11 @@ std::optional<std::size_t> select_txt_candidate(std::span<const std::string> rrs
     return std::nullopt;
   }
   if (candidates.empty()) {
-    add_txt_diagnostic(
-      diagnostics, "no-record", Severity::error, 0, 0,
-      rrs.empty() ? fmt::format("there is no TXT record at {}, so {} ({})", kind.owner,
-                                kind.absent, kind.rfc)
-                  : fmt::format("no TXT record starts with '{};', so {} ({})", kind.version,
-                                kind.absent, kind.rfc));
+    add_txt_diagnostic(diagnostics, "no-record", Severity::error, 0, 0,
+                       rrs.empty() ? fmt::format("there is no TXT record at {}, so {} ({})",
+                                                 kind.owner, kind.absent, kind.rfc)
+                                   : fmt::format("no TXT record starts with '{};', so {} ({})",
+                                                 kind.version, kind.absent, kind.rfc));
     return std::nullopt;
   }
   if (candidates.size() > 1) {
@@ -378,17 +382,16 @@ bool check_txt_extension(const TxtField& field, const TxtRecordKind& kind,
   const auto bad = std::ranges::find_if_not(name, is_name_char);
   if (bad != name.end()) {
     const auto offset = static_cast<std::size_t>(bad - name.begin());
-    return name_error(offset,
-                      fmt::format("field name '{}' contains {}; a name holds only letters, "
-                                  "digits, '_', '-' and '.'{}",
-                                  util::printable(name, k_quote_length), describe_txt_char(*bad),
-                                  uri_hint(name, kind)));
+    return name_error(offset, fmt::format("field name '{}' contains {}; a name holds only letters, "
+                                          "digits, '_', '-' and '.'{}",
+                                          util::printable(name, k_quote_length),
+                                          describe_txt_char(*bad), uri_hint(name, kind)));
   }
   if (name.size() > k_max_txt_name_length) {
-    return name_error(0, fmt::format("field name '{}' is {} characters long; at most {} are "
-                                     "allowed",
-                                     util::printable(name, 40), name.size(),
-                                     k_max_txt_name_length));
+    return name_error(0,
+                      fmt::format("field name '{}' is {} characters long; at most {} are "
+                                  "allowed",
+                                  util::printable(name, 40), name.size(), k_max_txt_name_length));
   }
   if (field.value.empty()) {
     add_txt_diagnostic(diagnostics, "extension-value-invalid", Severity::error, record_number,
@@ -460,7 +463,7 @@ void add_txt_diagnostic(Diagnostics& diagnostics, std::string_view code, Severit
                         std::uint32_t record, std::uint32_t column, std::string message)
 {
   diagnostics.push_back(
-    Diagnostic{code, severity, Position{0, column, record, {}}, std::move(message)});
+      Diagnostic{code, severity, Position{0, column, record, {}}, std::move(message)});
 }
 
 void sort_txt_diagnostics(Diagnostics& diagnostics)

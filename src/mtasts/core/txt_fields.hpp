@@ -22,7 +22,8 @@
 //                                 first, the other record type)
 //   no-record                E/E  no candidate: the domain publishes no such record
 //   multiple-records         E/E  two or more candidates, even identical ones
-//   non-ascii                E/E  a byte >= 0x80 in the record (the column of the first one)
+//   non-ascii                E/E  a byte >= 0x80 in the record (the column of the first one);
+//                                 discarded non-candidates are not examined this far
 //   version-invalid          E/E  the record does not start with the exact version literal
 //                                 (only when a single record is parsed without selection)
 //   field-syntax             E/E  a field without "=", or no ";" after the version
@@ -72,7 +73,7 @@ struct TxtRecordKind
   std::string_view example;     // a minimal valid record, e.g. "v=STSv1; id=20240101T000000Z"
   std::string_view absent;      // consequence of no usable record: "no MTA-STS policy is ..."
   std::string_view rfc;         // e.g. "RFC 8461 §3.1"
-  std::string_view list_field; // a field whose value is a comma-separated list ("rua"), or ""
+  std::string_view list_field;  // a field whose value is a comma-separated list ("rua"), or ""
 };
 
 // One `name=value` field of a record, pointing into the scanned text. Name and value have any

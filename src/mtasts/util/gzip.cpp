@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <climits>
+#include <limits>
 #include <utility>
 
 #define ZLIB_CONST
@@ -16,7 +16,7 @@ namespace {
 constexpr int k_gzip_window_bits = 15 + 16; // 32 KiB window, gzip wrapper only
 constexpr int k_compression_level = 6;
 constexpr int k_memory_level = 8;
-constexpr std::size_t k_initial_output = 64 * 1024;
+constexpr std::size_t k_initial_output = std::size_t{64} * 1024;
 
 // Owns a z_stream set up for gzip decoding; inflateEnd runs on every exit path.
 class InflateStream
@@ -45,10 +45,9 @@ class DeflateStream
 {
 public:
   DeflateStream()
-    : m_ready(deflateInit2(&m_stream, k_compression_level, Z_DEFLATED, k_gzip_window_bits,
-                           k_memory_level, Z_DEFAULT_STRATEGY) == Z_OK)
-  {
-  }
+      : m_ready(deflateInit2(&m_stream, k_compression_level, Z_DEFLATED, k_gzip_window_bits,
+                             k_memory_level, Z_DEFAULT_STRATEGY) == Z_OK)
+  {}
   ~DeflateStream()
   {
     if (m_ready) {
@@ -67,10 +66,19 @@ private:
 };
 
 // zlib counts in uInt; larger buffers are handed over in pieces.
-uInt clamp_to_uint(std::size_t size) { return static_cast<uInt>(std::min<std::size_t>(size, UINT_MAX)); }
+uInt clamp_to_uint(std::size_t size)
+{
+  return static_cast<uInt>(std::min<std::size_t>(size, std::numeric_limits<uInt>::max()));
+}
 
-const Bytef* as_bytes(const char* data) { return reinterpret_cast<const Bytef*>(data); }
-Bytef* as_bytes(char* data) { return reinterpret_cast<Bytef*>(data); }
+const Bytef* as_bytes(const char* data)
+{
+  return reinterpret_cast<const Bytef*>(data);
+}
+Bytef* as_bytes(char* data)
+{
+  return reinterpret_cast<Bytef*>(data);
+}
 
 Unexpected<GzipError> fail(GzipError::Kind kind, std::string message)
 {

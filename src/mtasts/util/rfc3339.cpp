@@ -1,5 +1,4 @@
 #include <mtasts/util/rfc3339.hpp>
-
 #include <mtasts/util/strings.hpp>
 
 #include <fmt/format.h>
@@ -49,8 +48,8 @@ public:
   std::optional<std::string> literal(char expected, std::string_view context)
   {
     if (peek() != expected) {
-      return fmt::format("expected '{}' {} at position {}, found {}", expected, context,
-                         position(), found());
+      return fmt::format("expected '{}' {} at position {}, found {}", expected, context, position(),
+                         found());
     }
     advance();
     return std::nullopt;
@@ -74,9 +73,9 @@ private:
 
 std::string_view month_name(unsigned month)
 {
-  static constexpr std::string_view k_names[] = {
-    "January", "February", "March",     "April",   "May",      "June",
-    "July",    "August",   "September", "October", "November", "December"};
+  static constexpr std::string_view k_names[] = {"January",   "February", "March",    "April",
+                                                 "May",       "June",     "July",     "August",
+                                                 "September", "October",  "November", "December"};
   return month >= 1 && month <= 12 ? k_names[month - 1] : "?";
 }
 
@@ -133,8 +132,8 @@ Expected<Rfc3339Time, std::string> parse_rfc3339(std::string_view text)
   int offset_hour = 0;
   int offset_minute = 0;
   int offset_sign = 1;
-  const auto zone = scanner.peek();
-  if (!zone) {
+  const char zone = scanner.peek().value_or('\0');
+  if (scanner.at_end()) {
     result.missing_timezone = true;
   } else if (zone == 'Z' || zone == 'z') {
     result.lowercase_designators = result.lowercase_designators || zone == 'z';
@@ -151,8 +150,8 @@ Expected<Rfc3339Time, std::string> parse_rfc3339(std::string_view text)
     offset_minute = parsed_minute;
   } else {
     return Unexpected(
-      fmt::format("expected 'Z' or a +HH:MM / -HH:MM time offset at position {}, found {}",
-                  scanner.position(), scanner.found()));
+        fmt::format("expected 'Z' or a +HH:MM / -HH:MM time offset at position {}, found {}",
+                    scanner.position(), scanner.found()));
   }
   if (!scanner.at_end()) {
     return Unexpected(fmt::format("unexpected text \"{}\" after the time offset at position {}",
@@ -189,14 +188,14 @@ Expected<Rfc3339Time, std::string> parse_rfc3339(std::string_view text)
   }
 
   result.offset_minutes = offset_sign * (offset_hour * 60 + offset_minute);
-  const auto days = static_cast<std::int64_t>(
-    std::chrono::sys_days{date}.time_since_epoch().count());
+  const auto days =
+      static_cast<std::int64_t>(std::chrono::sys_days{date}.time_since_epoch().count());
   const std::int64_t local = days * k_seconds_per_day + std::int64_t{hour} * 3600 +
                              std::int64_t{minute} * 60 + std::int64_t{second};
   const std::int64_t utc = local - std::int64_t{result.offset_minutes} * 60;
   if (utc < k_rfc3339_min_epoch || utc > k_rfc3339_max_epoch) {
-    return Unexpected(std::string(
-      "the instant lies outside the years 0000-9999 once converted to UTC"));
+    return Unexpected(
+        std::string("the instant lies outside the years 0000-9999 once converted to UTC"));
   }
   result.epoch_seconds = utc;
   return result;
