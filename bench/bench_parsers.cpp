@@ -35,7 +35,7 @@ void policy_parse(benchmark::State& state, mtasts::core::Profile profile)
     auto result = mtasts::core::parse_policy(body, profile);
     benchmark::DoNotOptimize(result);
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body.size()));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(body.size()));
 }
 BENCHMARK_CAPTURE(policy_parse, strict, mtasts::core::Profile::strict);
 BENCHMARK_CAPTURE(policy_parse, compatible, mtasts::core::Profile::compatible);
@@ -72,7 +72,7 @@ void mx_match(benchmark::State& state)
       benchmark::DoNotOptimize(mtasts::core::find_matching_pattern(policy.value->mx, *normalized));
     }
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * hosts.size()));
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(hosts.size()));
 }
 BENCHMARK(mx_match);
 
@@ -87,7 +87,7 @@ void report_parse(benchmark::State& state, const char* file)
     }
     benchmark::DoNotOptimize(result);
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes.size()));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(bytes.size()));
 }
 BENCHMARK_CAPTURE(report_parse, small_json, "report.json");
 BENCHMARK_CAPTURE(report_parse, small_gzip, "report.json.gz");

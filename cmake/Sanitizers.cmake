@@ -6,3 +6,12 @@ if(MTASTS_SANITIZE)
     -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   target_link_options(standard_settings INTERFACE -fsanitize=address,undefined)
 endif()
+if(MTASTS_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "MTASTS_FUZZ needs clang (libFuzzer); use the 'fuzz' preset")
+  endif()
+  # Every library is instrumented for coverage feedback; the fuzz executables add the driver.
+  target_compile_options(standard_settings INTERFACE
+    -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  target_link_options(standard_settings INTERFACE -fsanitize=address,undefined)
+endif()
