@@ -107,19 +107,10 @@ Checked<StsRecord> parse_sts_record(std::string_view record, Profile profile)
 
 Checked<StsRecord> select_sts_record(std::span<const std::string> rrs, Profile profile)
 {
-  Checked<StsRecord> result;
-  const auto index = select_txt_candidate(rrs, k_sts_kind, result.diagnostics);
-  if (!index) {
-    sort_txt_diagnostics(result.diagnostics);
-    return result;
-  }
-  auto parsed = parse_sts_record_at(rrs[*index], profile, static_cast<std::uint32_t>(*index + 1));
-  result.value = std::move(parsed.value);
-  result.diagnostics.insert(result.diagnostics.end(),
-                            std::make_move_iterator(parsed.diagnostics.begin()),
-                            std::make_move_iterator(parsed.diagnostics.end()));
-  sort_txt_diagnostics(result.diagnostics);
-  return result;
+  return select_txt_record<StsRecord>(rrs, k_sts_kind,
+                                      [profile](std::string_view record, std::uint32_t number) {
+                                        return parse_sts_record_at(record, profile, number);
+                                      });
 }
 
 std::string serialize_sts_record(const StsRecord& record)

@@ -314,20 +314,10 @@ Checked<TlsrptRecord> parse_tlsrpt_record(std::string_view record, Profile profi
 
 Checked<TlsrptRecord> select_tlsrpt_record(std::span<const std::string> rrs, Profile profile)
 {
-  Checked<TlsrptRecord> result;
-  const auto index = select_txt_candidate(rrs, k_tlsrpt_kind, result.diagnostics);
-  if (!index) {
-    sort_txt_diagnostics(result.diagnostics);
-    return result;
-  }
-  auto parsed =
-      parse_tlsrpt_record_at(rrs[*index], profile, static_cast<std::uint32_t>(*index + 1));
-  result.value = std::move(parsed.value);
-  result.diagnostics.insert(result.diagnostics.end(),
-                            std::make_move_iterator(parsed.diagnostics.begin()),
-                            std::make_move_iterator(parsed.diagnostics.end()));
-  sort_txt_diagnostics(result.diagnostics);
-  return result;
+  return select_txt_record<TlsrptRecord>(rrs, k_tlsrpt_kind,
+                                         [profile](std::string_view record, std::uint32_t number) {
+                                           return parse_tlsrpt_record_at(record, profile, number);
+                                         });
 }
 
 std::string serialize_tlsrpt_record(const TlsrptRecord& record)

@@ -41,6 +41,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <span>
 #include <string>
@@ -137,5 +138,25 @@ void add_txt_diagnostic(Diagnostics& diagnostics, std::string_view code, Severit
 // Orders diagnostics by record, then column; within each, 0 ("the whole set", "the whole
 // record") sorts last. Stable, so diagnostics at the same position keep their order.
 void sort_txt_diagnostics(Diagnostics& diagnostics);
+
+// The whole discovery step for one record type: select_txt_candidate, then
+// `parse_at(record, record_number)` on the single candidate (record_number is 1-based); the
+// diagnostics of both steps are merged and sorted.
+template <typename Record, typename ParseAt>
+Checked<Record> select_txt_record(std::span<const std::string> rrs, const TxtRecordKind& kind,
+                                  ParseAt parse_at)
+{
+  Checked<Record> result;
+  const auto index = select_txt_candidate(rrs, kind, result.diagnostics);
+  if (index) {
+    auto parsed = parse_at(rrs[*index], static_cast<std::uint32_t>(*index + 1));
+    result.value = std::move(parsed.value);
+    result.diagnostics.insert(result.diagnostics.end(),
+                              std::make_move_iterator(parsed.diagnostics.begin()),
+                              std::make_move_iterator(parsed.diagnostics.end()));
+  }
+  sort_txt_diagnostics(result.diagnostics);
+  return result;
+}
 
 } // namespace mtasts::core
