@@ -8,9 +8,9 @@ packages=(
   g++ cmake ninja-build pkg-config git clang-14 libclang-rt-14-dev clang-format clang-tidy
   # libraries (see docs/ARCHITECTURE.md, "Dependencies")
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libcli11-dev libfmt-dev libspdlog-dev zlib1g-dev libidn2-dev
-  # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libcli11-dev libfmt-dev libspdlog-dev zlib1g-dev libidn2-dev libssl-dev libunbound-dev
+  # tests and benchmarks; the test world (real servers in a private network namespace)
+  libgtest-dev libgmock-dev libbenchmark-dev iproute2 nsd ldnsutils
 )
 
 missing=()

@@ -1,0 +1,416 @@
+#include <mtasts/net/dns.hpp>
+#include <mtasts/util/strings.hpp>
+
+#include <fmt/format.h>
+#include <unbound.h>
+
+#include <arpa/inet.h>
+
+#include <filesystem>
+
+namespace mtasts::net {
+
+namespace {
+
+constexpr int k_class_in = 1;
+constexpr std::size_t k_max_cname_hops = 8;
+constexpr const char* k_debian_root_key = "/usr/share/dns/root.key";
+
+std::string normalize_name(std::string_view name)
+{
+  if (name.size() > 1 && name.back() == '.') {
+    name.remove_suffix(1);
+  }
+  return util::to_ascii_lower(name);
+}
+
+// One outstanding libunbound query; the callback fills it in and wakes the awaiting coroutine.
+struct Pending
+{
+  Pending(asio::io_context& io, std::size_t& counter) : timer(io), in_flight(counter) {}
+
+  asio::steady_timer timer;
+  std::size_t& in_flight;
+  bool done = false;
+  int error = 0;
+  ub_result* result = nullptr;
+};
+
+void on_result(void* data, int error, ub_result* result)
+{
+  auto* pending = static_cast<Pending*>(data);
+  pending->done = true;
+  pending->error = error;
+  pending->result = result;
+  --pending->in_flight;
+  pending->timer.cancel();
+}
+
+// Cancels the libunbound query if the awaiting coroutine goes away before the answer arrives
+// (e.g. the io_context is destroyed), so the callback never sees a dangling Pending.
+struct CancelOnExit
+{
+  ub_ctx* context;
+  int async_id;
+  Pending& pending;
+
+  ~CancelOnExit()
+  {
+    if (!pending.done) {
+      ub_cancel(context, async_id);
+      --pending.in_flight;
+    }
+    if (pending.result != nullptr) {
+      ub_resolve_free(pending.result);
+    }
+  }
+};
+
+std::optional<std::string> decode_name_at(const std::string& rdata, std::size_t& offset)
+{
+  std::string name;
+  while (true) {
+    if (offset >= rdata.size()) {
+      return std::nullopt;
+    }
+    const auto length = static_cast<unsigned char>(rdata[offset++]);
+    if (length == 0) {
+      return name;
+    }
+    if (length > 63 || offset + length > rdata.size()) {
+      return std::nullopt; // compression pointers never appear in libunbound's RDATA
+    }
+    if (!name.empty()) {
+      name += '.';
+    }
+    name += util::to_ascii_lower(std::string_view(rdata).substr(offset, length));
+    offset += length;
+  }
+}
+
+} // namespace
+
+std::string_view dnssec_status_name(DnssecStatus status)
+{
+  switch (status) {
+  case DnssecStatus::secure:
+    return "secure";
+  case DnssecStatus::bogus:
+    return "bogus";
+  case DnssecStatus::insecure:
+    return "insecure";
+  }
+  return "insecure";
+}
+
+std::string TlsaRecord::to_string() const
+{
+  return fmt::format("{} {} {} {}", usage, selector, matching_type, data_hex);
+}
+
+std::string decode_txt(const std::string& rdata)
+{
+  std::string joined;
+  std::size_t offset = 0;
+  while (offset < rdata.size()) {
+    const auto length = static_cast<unsigned char>(rdata[offset++]);
+    const auto take = std::min<std::size_t>(length, rdata.size() - offset);
+    joined.append(rdata, offset, take);
+    offset += take;
+  }
+  return joined;
+}
+
+std::optional<MxRecord> decode_mx(const std::string& rdata)
+{
+  if (rdata.size() < 3) {
+    return std::nullopt;
+  }
+  MxRecord record;
+  record.preference = static_cast<std::uint16_t>((static_cast<unsigned char>(rdata[0]) << 8) |
+                                                 static_cast<unsigned char>(rdata[1]));
+  std::size_t offset = 2;
+  auto exchange = decode_name_at(rdata, offset);
+  if (!exchange) {
+    return std::nullopt;
+  }
+  record.exchange = std::move(*exchange);
+  return record;
+}
+
+std::optional<std::string> decode_address(const std::string& rdata)
+{
+  char text[INET6_ADDRSTRLEN] = {};
+  if (rdata.size() == 4 && inet_ntop(AF_INET, rdata.data(), text, sizeof text) != nullptr) {
+    return std::string(text);
+  }
+  if (rdata.size() == 16 && inet_ntop(AF_INET6, rdata.data(), text, sizeof text) != nullptr) {
+    return std::string(text);
+  }
+  return std::nullopt;
+}
+
+std::optional<TlsaRecord> decode_tlsa(const std::string& rdata)
+{
+  if (rdata.size() < 4) {
+    return std::nullopt;
+  }
+  TlsaRecord record;
+  record.usage = static_cast<std::uint8_t>(rdata[0]);
+  record.selector = static_cast<std::uint8_t>(rdata[1]);
+  record.matching_type = static_cast<std::uint8_t>(rdata[2]);
+  for (std::size_t i = 3; i < rdata.size(); ++i) {
+    record.data_hex += fmt::format("{:02x}", static_cast<unsigned char>(rdata[i]));
+  }
+  return record;
+}
+
+std::optional<std::string> decode_name(const std::string& rdata)
+{
+  std::size_t offset = 0;
+  return decode_name_at(rdata, offset);
+}
+
+util::Expected<std::string, std::string> to_unbound_address(std::string_view server)
+{
+  std::string host(server);
+  std::string port = "53";
+  if (server.starts_with('[')) {
+    const auto close = server.find(']');
+    if (close == std::string_view::npos) {
+      return util::Unexpected(fmt::format("'{}': missing ']'", server));
+    }
+    host = std::string(server.substr(1, close - 1));
+    const auto rest = server.substr(close + 1);
+    if (!rest.empty()) {
+      if (!rest.starts_with(':')) {
+        return util::Unexpected(fmt::format("'{}': expected ':PORT' after ']'", server));
+      }
+      port = std::string(rest.substr(1));
+    }
+  } else if (std::ranges::count(server, ':') == 1) {
+    const auto colon = server.find(':');
+    host = std::string(server.substr(0, colon));
+    port = std::string(server.substr(colon + 1));
+  }
+  const auto port_number = util::parse_decimal(port, 5);
+  if (!port_number || *port_number == 0 || *port_number > 65535) {
+    return util::Unexpected(fmt::format("'{}': the port must be 1-65535", server));
+  }
+  unsigned char buffer[16];
+  if (inet_pton(AF_INET, host.c_str(), buffer) != 1 &&
+      inet_pton(AF_INET6, host.c_str(), buffer) != 1) {
+    return util::Unexpected(fmt::format("'{}': not an IPv4 or IPv6 address", server));
+  }
+  return fmt::format("{}@{}", host, *port_number);
+}
+
+void DnsResolver::ContextDeleter::operator()(ub_ctx* context) const
+{
+  ub_ctx_delete(context);
+}
+
+DnsResolver::DnsResolver(asio::io_context& io, std::chrono::milliseconds timeout)
+    : m_io(io), m_timeout(timeout), m_alive(std::make_shared<bool>(true))
+{}
+
+DnsResolver::~DnsResolver()
+{
+  *m_alive = false;
+  if (m_result_fd) {
+    m_result_fd->cancel();
+    m_result_fd->release(); // the descriptor belongs to libunbound
+  }
+}
+
+util::Expected<std::unique_ptr<DnsResolver>, std::string>
+DnsResolver::create(asio::io_context& io, const DnsOptions& options)
+{
+  std::unique_ptr<DnsResolver> resolver(new DnsResolver(io, options.timeout));
+  resolver->m_context.reset(ub_ctx_create());
+  ub_ctx* context = resolver->m_context.get();
+  if (context == nullptr) {
+    return util::Unexpected(std::string("libunbound: cannot create a resolver context"));
+  }
+  const auto check = [](int rc, std::string_view what) -> std::optional<std::string> {
+    if (rc == 0) {
+      return std::nullopt;
+    }
+    return fmt::format("libunbound: {}: {}", what, ub_strerror(rc));
+  };
+  // Answers are delivered on the caller's loop through ub_fd(); the resolution work runs in a
+  // libunbound thread (not a forked process).
+  if (auto error = check(ub_ctx_async(context, 1), "async mode")) {
+    return util::Unexpected(*error);
+  }
+  // Test and private resolvers often live on loopback; "test." (RFC 6761) must reach them too.
+  if (auto error = check(ub_ctx_set_option(context, "do-not-query-localhost:", "no"), "options")) {
+    return util::Unexpected(*error);
+  }
+  if (auto error =
+          check(ub_ctx_set_option(context, "local-zone:", "test. transparent"), "options")) {
+    return util::Unexpected(*error);
+  }
+  if (options.servers.empty()) {
+    if (auto error = check(ub_ctx_resolvconf(context, nullptr), "reading /etc/resolv.conf")) {
+      return util::Unexpected(*error);
+    }
+  }
+  for (const auto& server : options.servers) {
+    auto address = to_unbound_address(server);
+    if (!address) {
+      return util::Unexpected("DNS server " + address.error());
+    }
+    if (auto error = check(ub_ctx_set_fwd(context, address->c_str()), "DNS server " + server)) {
+      return util::Unexpected(*error);
+    }
+  }
+  std::string anchors = options.trust_anchor_file;
+  if (anchors.empty() && std::filesystem::exists(k_debian_root_key)) {
+    anchors = k_debian_root_key;
+  }
+  if (!anchors.empty()) {
+    if (!std::filesystem::exists(anchors)) {
+      return util::Unexpected(fmt::format("trust anchor file {}: no such file", anchors));
+    }
+    if (auto error =
+            check(ub_ctx_add_ta_file(context, anchors.c_str()), "trust anchors " + anchors)) {
+      return util::Unexpected(*error);
+    }
+  }
+  resolver->m_result_fd = std::make_unique<asio::posix::stream_descriptor>(io, ub_fd(context));
+  return resolver;
+}
+
+Awaitable<void> DnsResolver::watch_results()
+{
+  const auto alive = m_alive;
+  while (true) {
+    boost::system::error_code error;
+    co_await m_result_fd->async_wait(asio::posix::stream_descriptor::wait_read,
+                                     asio::redirect_error(asio::use_awaitable, error));
+    if (!*alive) {
+      co_return;
+    }
+    if (!error) {
+      ub_process(m_context.get()); // runs on_result for every finished query
+    }
+    if (m_in_flight == 0) {
+      m_watching = false;
+      co_return;
+    }
+  }
+}
+
+Awaitable<DnsAnswer> DnsResolver::query(std::string name, int type)
+{
+  DnsAnswer answer;
+  answer.name = normalize_name(name);
+  answer.type = type;
+  answer.canonical_name = answer.name;
+
+  Pending pending(m_io, m_in_flight);
+  int async_id = 0;
+  ++m_in_flight;
+  const int rc = ub_resolve_async(m_context.get(), answer.name.c_str(), type, k_class_in, &pending,
+                                  &on_result, &async_id);
+  if (rc != 0) {
+    --m_in_flight;
+    answer.failure = fmt::format("libunbound: {}", ub_strerror(rc));
+    co_return answer;
+  }
+  const CancelOnExit guard{m_context.get(), async_id, pending};
+  if (!m_watching) {
+    m_watching = true;
+    asio::co_spawn(m_io, watch_results(), asio::detached);
+  }
+  if (!pending.done) {
+    pending.timer.expires_after(m_timeout);
+    boost::system::error_code ignored;
+    co_await pending.timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+  if (!pending.done) {
+    ub_cancel(m_context.get(), async_id);
+    pending.done = true;
+    --m_in_flight;
+    if (m_in_flight == 0) {
+      m_result_fd->cancel(); // let watch_results() finish so the loop can go idle
+    }
+    answer.failure = fmt::format("timed out after {} ms", m_timeout.count());
+    co_return answer;
+  }
+  if (pending.error != 0) {
+    answer.failure = fmt::format("libunbound: {}", ub_strerror(pending.error));
+    co_return answer;
+  }
+  const ub_result* result = pending.result;
+  answer.rcode = result->rcode;
+  answer.nxdomain = result->nxdomain != 0;
+  if (result->canonname != nullptr) {
+    answer.canonical_name = normalize_name(result->canonname);
+  }
+  if (result->havedata != 0) {
+    for (int i = 0; result->data[i] != nullptr; ++i) {
+      answer.rdata.emplace_back(result->data[i], static_cast<std::size_t>(result->len[i]));
+    }
+  }
+  answer.ttl = result->ttl > 0 ? static_cast<std::uint32_t>(result->ttl) : 0;
+  if (result->secure != 0) {
+    answer.dnssec = DnssecStatus::secure;
+  } else if (result->bogus != 0) {
+    answer.dnssec = DnssecStatus::bogus;
+    answer.why_bogus = result->why_bogus != nullptr ? result->why_bogus : "";
+  }
+  if (answer.dnssec == DnssecStatus::bogus) {
+    // libunbound hands bogus data over with RCODE 0; it must not be used (RFC 4035 §4.3).
+    answer.failure = fmt::format("DNSSEC validation failed: {}", answer.why_bogus);
+  } else if (answer.rcode != 0 && !answer.nxdomain) {
+    switch (answer.rcode) {
+    case 2:
+      answer.failure = "SERVFAIL";
+      break;
+    case 5:
+      answer.failure = "REFUSED";
+      break;
+    default:
+      answer.failure = fmt::format("DNS error (rcode {})", answer.rcode);
+      break;
+    }
+  }
+  co_return answer;
+}
+
+Awaitable<DnsResolver::CnameChain> DnsResolver::cname_chain(std::string name)
+{
+  CnameChain chain;
+  std::string current = normalize_name(name);
+  while (true) {
+    const auto answer = co_await query(current, rrtype::cname);
+    if (answer.failed()) {
+      chain.failure = answer.failure;
+      co_return chain;
+    }
+    if (answer.rdata.empty()) {
+      co_return chain;
+    }
+    const auto target = decode_name(answer.rdata.front());
+    if (!target) {
+      chain.failure = fmt::format("malformed CNAME at {}", current);
+      co_return chain;
+    }
+    if (*target == normalize_name(name) ||
+        std::ranges::find(chain.targets, *target) != chain.targets.end()) {
+      chain.targets.push_back(*target);
+      chain.failure = fmt::format("CNAME loop at {}", *target);
+      co_return chain;
+    }
+    chain.targets.push_back(*target);
+    if (chain.targets.size() > k_max_cname_hops) {
+      chain.failure = fmt::format("CNAME chain longer than {} hops", k_max_cname_hops);
+      co_return chain;
+    }
+    current = *target;
+  }
+}
+
+} // namespace mtasts::net

@@ -1,0 +1,132 @@
+// DNS lookups through libunbound's asynchronous API, driven by the caller's Asio io_context:
+// libunbound's result fd is watched by the loop (only while queries are in flight) and every
+// answer carries its DNSSEC validation status. RFC 8461 §3.1 (TXT discovery, CNAMEs followed),
+// RFC 5321 §5.1 (MX), RFC 6698 (TLSA).
+#pragma once
+
+#include <mtasts/net/asio.hpp>
+#include <mtasts/util/expected.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct ub_ctx;
+
+namespace mtasts::net {
+
+enum class DnssecStatus : std::uint8_t { insecure, secure, bogus };
+std::string_view dnssec_status_name(DnssecStatus status);
+
+namespace rrtype {
+inline constexpr int a = 1;
+inline constexpr int cname = 5;
+inline constexpr int mx = 15;
+inline constexpr int txt = 16;
+inline constexpr int aaaa = 28;
+inline constexpr int tlsa = 52;
+} // namespace rrtype
+
+// What one lookup returned. `failure` is set when there is no usable answer (timeout, SERVFAIL,
+// REFUSED, a CNAME loop, DNSSEC-bogus data, libunbound errors); NXDOMAIN and NODATA are answers.
+// Bogus data stays in `rdata` as evidence, but has_data() is false.
+struct DnsAnswer
+{
+  std::string name;           // the question
+  int type = 0;               // the question's RR type
+  std::string canonical_name; // the name the data is at, after CNAMEs (== name without CNAME)
+  int rcode = 0;              // DNS RCODE (0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN, 5 REFUSED)
+  bool nxdomain = false;
+  std::vector<std::string> rdata; // wire-format RDATA of each RR in the answer RRset
+  std::uint32_t ttl = 0;
+  DnssecStatus dnssec = DnssecStatus::insecure;
+  std::string why_bogus; // libunbound's reason when bogus
+  std::string failure;   // empty = an answer was obtained
+
+  bool failed() const { return !failure.empty(); }
+  bool has_data() const { return !failed() && !rdata.empty(); }
+};
+
+struct MxRecord
+{
+  std::uint16_t preference = 0;
+  std::string exchange; // lowercase, no trailing dot; "" for a null MX (RFC 7505)
+};
+
+struct TlsaRecord
+{
+  std::uint8_t usage = 0;
+  std::uint8_t selector = 0;
+  std::uint8_t matching_type = 0;
+  std::string data_hex; // lowercase hex of the association data
+
+  std::string to_string() const; // presentation form "3 1 1 ab12..."
+};
+
+// RDATA decoders; nullopt/empty on malformed wire data.
+std::string decode_txt(const std::string& rdata); // character-strings joined
+std::optional<MxRecord> decode_mx(const std::string& rdata);
+std::optional<std::string> decode_address(const std::string& rdata); // A or AAAA, text form
+std::optional<TlsaRecord> decode_tlsa(const std::string& rdata);
+std::optional<std::string> decode_name(const std::string& rdata); // CNAME target
+
+struct DnsOptions
+{
+  // "IP" or "IP:PORT" or "[IPv6]:PORT"; every query goes to these. Empty = /etc/resolv.conf.
+  std::vector<std::string> servers;
+  // File of DS or DNSKEY RRs (zone-file format) used as DNSSEC trust anchors. Empty = the Debian
+  // root key (/usr/share/dns/root.key) when present, else no validation (everything insecure).
+  std::string trust_anchor_file;
+  std::chrono::milliseconds timeout{std::chrono::seconds(5)};
+};
+
+// "IP", "IP:PORT", "[IPv6]:PORT" -> libunbound's "IP@PORT". Error text says what is wrong.
+util::Expected<std::string, std::string> to_unbound_address(std::string_view server);
+
+class DnsResolver
+{
+public:
+  // Errors: a server address that does not parse, an unreadable trust anchor file, or a
+  // libunbound setup failure; the message says which.
+  static util::Expected<std::unique_ptr<DnsResolver>, std::string>
+  create(asio::io_context& io, const DnsOptions& options);
+
+  ~DnsResolver();
+  DnsResolver(const DnsResolver&) = delete;
+  DnsResolver& operator=(const DnsResolver&) = delete;
+
+  // One lookup (class IN). Never throws for DNS outcomes; a timeout is a failed answer whose
+  // `failure` says "timed out after ...". Must be awaited on the io_context given to create().
+  Awaitable<DnsAnswer> query(std::string name, int type);
+
+  // The CNAME chain starting at `name` (each hop's target, in order), at most 8 hops; a loop or
+  // longer chain is reported in `failure` of the returned answer of the last hop.
+  struct CnameChain
+  {
+    std::vector<std::string> targets;
+    std::string failure;
+  };
+  Awaitable<CnameChain> cname_chain(std::string name);
+
+private:
+  DnsResolver(asio::io_context& io, std::chrono::milliseconds timeout);
+  Awaitable<void> watch_results();
+
+  struct ContextDeleter
+  {
+    void operator()(ub_ctx* context) const;
+  };
+  asio::io_context& m_io;
+  std::chrono::milliseconds m_timeout;
+  std::unique_ptr<ub_ctx, ContextDeleter> m_context;
+  std::unique_ptr<asio::posix::stream_descriptor> m_result_fd;
+  std::shared_ptr<bool> m_alive; // false once destroyed; checked by watch_results()
+  std::size_t m_in_flight = 0;
+  bool m_watching = false;
+};
+
+} // namespace mtasts::net
