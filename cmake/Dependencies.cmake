@@ -22,7 +22,9 @@ target_link_libraries(dep::idn2 INTERFACE PkgConfig::IDN2)
 # Asio is compiled once (src/mtasts/net/asio_instance.cpp); every user sees the same macros.
 add_library(dep::asio INTERFACE IMPORTED)
 target_link_libraries(dep::asio INTERFACE Boost::headers)
-target_compile_definitions(dep::asio INTERFACE BOOST_ASIO_SEPARATE_COMPILATION BOOST_ASIO_NO_DEPRECATED)
+target_compile_definitions(dep::asio INTERFACE
+  BOOST_ASIO_SEPARATE_COMPILATION BOOST_BEAST_SEPARATE_COMPILATION BOOST_ASIO_NO_DEPRECATED)
+target_link_libraries(dep::asio INTERFACE dep::openssl)
 add_library(dep::openssl INTERFACE IMPORTED)
 target_link_libraries(dep::openssl INTERFACE OpenSSL::SSL OpenSSL::Crypto)
 add_library(dep::unbound INTERFACE IMPORTED)

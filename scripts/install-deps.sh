@@ -10,7 +10,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libcli11-dev libfmt-dev libspdlog-dev zlib1g-dev libidn2-dev libssl-dev libunbound-dev
   # tests and benchmarks; the test world (real servers in a private network namespace)
-  libgtest-dev libgmock-dev libbenchmark-dev iproute2 nsd ldnsutils
+  libgtest-dev libgmock-dev libbenchmark-dev iproute2 nsd ldnsutils nginx-light
 )
 
 missing=()

@@ -78,14 +78,14 @@ TEST(CertIdentity, RejectsMalformedPresentedNames)
   const std::string_view presented[] = {
       "",
       ".",
-      "mx1.example.com..",    // only one trailing dot is ignored
-      ".mx1.example.com",     // leading empty label
-      "mx1..example.com",     // inner empty label
-      "mx_1.example.com",     // underscore is not LDH
-      "mx1 .example.com",     // space
-      "-mx1.example.com",     // leading hyphen
-      "mx1-.example.com",     // trailing hyphen
-      "mx1.example.com/",     // punctuation
+      "mx1.example.com..",      // only one trailing dot is ignored
+      ".mx1.example.com",       // leading empty label
+      "mx1..example.com",       // inner empty label
+      "mx_1.example.com",       // underscore is not LDH
+      "mx1 .example.com",       // space
+      "-mx1.example.com",       // leading hyphen
+      "mx1-.example.com",       // trailing hyphen
+      "mx1.example.com/",       // punctuation
       "mx1.ex\xC3\xA4mple.com", // UTF-8 (a U-label is not an A-label)
   };
   for (const auto name : presented) {
@@ -160,8 +160,8 @@ TEST(CertIdentity, WildcardMatchesOneLeftMostLabel)
   EXPECT_TRUE(dns_id_matches("*.Example.COM", "MX1.example.com"));
   EXPECT_TRUE(dns_id_matches("*.example.com.", "mx1.example.com"));
   EXPECT_TRUE(dns_id_matches("*.example.com", "mx1.example.com."));
-  EXPECT_TRUE(dns_id_matches("*.mail.protection.outlook.com",
-                             "contoso-com.mail.protection.outlook.com"));
+  EXPECT_TRUE(
+      dns_id_matches("*.mail.protection.outlook.com", "contoso-com.mail.protection.outlook.com"));
   EXPECT_TRUE(dns_id_matches("*.example.com", "xn--caf-dma.example.com")); // an A-label is a label
 }
 

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -288,6 +289,70 @@ util::Expected<Nsd, std::string> Nsd::start(const std::filesystem::path& directo
                             read_file(directory / "nsd.log"));
   }
   return Nsd(std::move(*process), address + ":53", trust_anchors);
+}
+
+util::Expected<Nginx, std::string> Nginx::start(const std::filesystem::path& directory,
+                                                const std::vector<PolicySite>& sites)
+{
+  const auto site_dir = directory / "sites";
+  const auto temp_dir = directory / "nginx-temp";
+  std::filesystem::create_directories(site_dir);
+  std::filesystem::create_directories(temp_dir);
+  std::string config = fmt::format(
+      "daemon off;\nmaster_process off;\nworker_processes 1;\npid {0}/nginx.pid;\n"
+      "error_log {0}/nginx-error.log info;\nevents {{ worker_connections 512; }}\nhttp {{\n"
+      "  access_log off;\n  client_body_temp_path {1}/body;\n  proxy_temp_path {1}/proxy;\n"
+      "  fastcgi_temp_path {1}/fastcgi;\n  uwsgi_temp_path {1}/uwsgi;\n  scgi_temp_path "
+      "{1}/scgi;\n",
+      directory.string(), temp_dir.string());
+  std::vector<std::string> addresses;
+  for (std::size_t i = 0; i < sites.size(); ++i) {
+    const auto& site = sites[i];
+    const auto body_file = site_dir / fmt::format("site{}.txt", i);
+    if (!write_file(body_file, site.body)) {
+      return util::Unexpected("cannot write " + body_file.string());
+    }
+    std::string location;
+    if (!site.redirect_to.empty()) {
+      location = fmt::format("return 301 {};", site.redirect_to);
+    } else if (site.status != 200) {
+      location = fmt::format("return {};", site.status);
+    } else {
+      location = fmt::format("types {{ }} default_type \"{}\"; alias {};", site.content_type,
+                             body_file.string());
+      if (site.bytes_per_second > 0) {
+        location +=
+            fmt::format(" limit_rate {}; sendfile off; output_buffers 1 1;", site.bytes_per_second);
+      }
+    }
+    config += fmt::format("  server {{\n    listen {}:443 ssl;\n    server_name {};\n"
+                          "    ssl_certificate {};\n    ssl_certificate_key {};\n"
+                          "    ssl_protocols TLSv1.2 TLSv1.3;\n"
+                          "    location = /.well-known/mta-sts.txt {{ {} }}\n  }}\n",
+                          site.address, site.host, site.certificate.string(), site.key.string(),
+                          location);
+    if (std::ranges::find(addresses, site.address) == addresses.end()) {
+      addresses.push_back(site.address);
+    }
+  }
+  config += "}\n";
+  const auto config_file = directory / "nginx.conf";
+  if (!write_file(config_file, config)) {
+    return util::Unexpected("cannot write " + config_file.string());
+  }
+  if (auto checked = run_command({"nginx", "-t", "-q", "-c", config_file.string()}); !checked) {
+    return util::Unexpected(checked.error());
+  }
+  auto process = Process::start({"nginx", "-c", config_file.string()}, directory / "nginx.log");
+  if (!process) {
+    return util::Unexpected(process.error());
+  }
+  for (const auto& address : addresses) {
+    if (!wait_for_tcp(address, 443)) {
+      return util::Unexpected("nginx did not start: " + read_file(directory / "nginx-error.log"));
+    }
+  }
+  return Nginx(std::move(*process));
 }
 
 } // namespace mtasts::testworld

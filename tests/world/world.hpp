@@ -97,4 +97,31 @@ private:
   std::filesystem::path m_trust_anchors;
 };
 
+// One virtual host serving /.well-known/mta-sts.txt over HTTPS on address:443, selected by SNI.
+// The first site of an address is also what clients without SNI (or with an unknown name) get.
+struct PolicySite
+{
+  std::string host;    // server_name, e.g. "mta-sts.good.test"
+  std::string address; // listen address, e.g. "127.0.0.10"
+  std::filesystem::path certificate;
+  std::filesystem::path key;
+  std::string body;                        // the file served with status 200
+  int status = 200;                        // other than 200: nginx's own error page
+  std::string content_type = "text/plain"; // Content-Type of the body
+  std::string redirect_to;                 // non-empty: 301 with this Location
+  int bytes_per_second = 0;                // > 0: send the body this slowly
+};
+
+// nginx (Debian's nginx-light) serving `sites`, running until destruction.
+class Nginx
+{
+public:
+  static util::Expected<Nginx, std::string> start(const std::filesystem::path& directory,
+                                                  const std::vector<PolicySite>& sites);
+
+private:
+  explicit Nginx(Process process) : m_process(std::move(process)) {}
+  Process m_process;
+};
+
 } // namespace mtasts::testworld

@@ -77,7 +77,7 @@ struct TlsEvidence
 {
   std::string protocol;     // negotiated version as OpenSSL names it: "TLSv1.3", "TLSv1.2", ...
   std::string cipher;       // negotiated cipher suite, OpenSSL name
-  long verify_result = 0;   // OpenSSL X509_V_* code of the chain verification
+  long verify_result = 0;   // OpenSSL X509_V_* code: the first problem chain verification found
   std::string verify_error; // its text (X509_verify_cert_error_string), or why there is no chain
   ChainVerdict chain = ChainVerdict::other;
   std::vector<CertificateSummary> chain_summary; // as presented by the peer, leaf first
@@ -124,12 +124,13 @@ struct TlsClientOptions
 
 // A client SSL_CTX for RFC 8461 connections: trust anchors from `ca_file` or the system default
 // paths; minimum protocol TLS 1.2 when `require_tls12`. Peer verification runs on every
-// handshake and its result is recorded (SSL_get_verify_result) but never aborts the handshake,
-// so collect_tls_evidence() can describe bad certificates; callers decide from
-// result_type_for() whether to use the connection. OpenSSL's own hostname check is not enabled.
-// Callers set SNI per connection with set_server_name() (RFC 8461 §7.1 requires it).
-// Errors (context creation, unreadable or empty CA file, unusable system store) carry OpenSSL's
-// error text.
+// handshake and its result is recorded (SSL_get_verify_result) but never aborts the handshake
+// (verify mode SSL_VERIFY_NONE: verification stops at, and records, the first problem), so
+// collect_tls_evidence() can describe bad certificates; callers must decide from
+// result_type_for() whether to use the connection before sending anything over it. OpenSSL's own
+// hostname check is not enabled. Callers set SNI per connection with set_server_name() (RFC 8461
+// §7.1 requires it). Errors (context creation, unreadable or empty CA file, unusable system store)
+// carry OpenSSL's error text.
 util::Expected<SslCtxPtr, std::string> make_client_context(const TlsClientOptions& options);
 
 // Sets the TLS server_name extension (RFC 6066 §3) of client connection `ssl` to `host_name` (an
