@@ -5,12 +5,14 @@
 #include <mtasts/util/strings.hpp>
 
 #include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/stream_parser.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <unordered_set>
@@ -139,12 +141,27 @@ Position position_of(std::string_view text, std::size_t offset)
 
 std::string member_path(std::string_view parent, std::string_view key)
 {
-  return parent.empty() ? std::string(key) : fmt::format("{}.{}", parent, key);
+  std::string path;
+  path.reserve(parent.size() + key.size() + 1);
+  path.append(parent);
+  if (!parent.empty()) {
+    path += '.';
+  }
+  path.append(key);
+  return path;
 }
 
 std::string element_path(std::string_view parent, std::size_t index)
 {
-  return fmt::format("{}[{}]", parent, index);
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, index).ptr;
+  std::string path;
+  path.reserve(parent.size() + static_cast<std::size_t>(end - digits) + 2);
+  path.append(parent);
+  path += '[';
+  path.append(digits, end);
+  path += ']';
+  return path;
 }
 
 // What a value is, for "found ..." in messages.
@@ -194,23 +211,23 @@ public:
   bool on_document_end(error_code&) { return true; }
   bool on_array_begin(error_code&)
   {
-    m_frames.push_back(Frame{false, 0, {}, {}});
+    push_frame(false);
     return true;
   }
   bool on_array_end(std::size_t, error_code&)
   {
-    m_frames.pop_back();
+    --m_depth;
     value_done();
     return true;
   }
   bool on_object_begin(error_code&)
   {
-    m_frames.push_back(Frame{true, 0, {}, {}});
+    push_frame(true);
     return true;
   }
   bool on_object_end(std::size_t, error_code&)
   {
-    m_frames.pop_back();
+    --m_depth;
     value_done();
     return true;
   }
@@ -224,10 +241,11 @@ public:
   bool on_key(json::string_view part, std::size_t, error_code&)
   {
     m_key.append(part.data(), part.size());
-    Frame& frame = m_frames.back();
-    frame.key = std::move(m_key);
+    Frame& frame = m_frames[m_depth - 1];
+    frame.key.assign(m_key);
     m_key.clear();
-    if (!frame.keys.insert(frame.key).second && m_duplicates.size() < k_max_duplicate_reports) {
+    if (!frame.remember(std::hash<std::string_view>{}(frame.key)) &&
+        m_duplicates.size() < k_max_duplicate_reports) {
       m_duplicates.push_back(path());
     }
     return true;
@@ -244,18 +262,55 @@ public:
   const std::vector<std::string>& duplicates() const { return m_duplicates; }
 
 private:
+  // Frames are reused across objects (m_depth says how many are live) so that walking a large
+  // report allocates almost nothing. Keys are remembered by hash: a collision could only add a
+  // spurious duplicate-key warning, never reject a report.
   struct Frame
   {
-    bool is_object;
-    std::size_t completed; // array elements finished so far = index of the current element
-    std::string key;       // object member being read
-    std::unordered_set<std::string> keys;
+    bool is_object = false;
+    std::size_t completed = 0; // array elements finished so far = index of the current element
+    std::string key;           // object member being read
+    std::vector<std::size_t> few_keys;         // the first k_few_keys key hashes
+    std::unordered_set<std::size_t> many_keys; // all key hashes once an object has more
+
+    void reset(bool object)
+    {
+      is_object = object;
+      completed = 0;
+      key.clear();
+      few_keys.clear();
+      many_keys.clear();
+    }
+    // False when the key was seen before in this object.
+    bool remember(std::size_t hash)
+    {
+      if (many_keys.empty()) {
+        if (std::ranges::find(few_keys, hash) != few_keys.end()) {
+          return false;
+        }
+        if (few_keys.size() < k_few_keys) {
+          few_keys.push_back(hash);
+          return true;
+        }
+        many_keys.insert(few_keys.begin(), few_keys.end());
+      }
+      return many_keys.insert(hash).second;
+    }
   };
+  static constexpr std::size_t k_few_keys = 16;
+
+  void push_frame(bool object)
+  {
+    if (m_depth == m_frames.size()) {
+      m_frames.emplace_back();
+    }
+    m_frames[m_depth++].reset(object);
+  }
 
   bool value_done()
   {
-    if (!m_frames.empty() && !m_frames.back().is_object) {
-      ++m_frames.back().completed;
+    if (m_depth != 0 && !m_frames[m_depth - 1].is_object) {
+      ++m_frames[m_depth - 1].completed;
     }
     return true;
   }
@@ -263,7 +318,8 @@ private:
   std::string path() const
   {
     std::string result;
-    for (const Frame& frame : m_frames) {
+    for (std::size_t i = 0; i < m_depth; ++i) {
+      const Frame& frame = m_frames[i];
       result =
           frame.is_object ? member_path(result, frame.key) : element_path(result, frame.completed);
     }
@@ -271,6 +327,7 @@ private:
   }
 
   std::vector<Frame> m_frames;
+  std::size_t m_depth = 0;
   std::string m_key;
   std::vector<std::string> m_duplicates;
 };
@@ -976,7 +1033,10 @@ Checked<Report> parse_report(std::string_view bytes, const ReportLimits& limits)
 
   json::parse_options options;
   options.max_depth = limits.max_depth;
-  json::stream_parser parser({}, options);
+  // The DOM lives only while the report is read into the model: one arena for all of it.
+  json::monotonic_resource arena;
+  json::stream_parser parser(json::storage_ptr(), options);
+  parser.reset(json::storage_ptr(&arena));
   boost::system::error_code ec;
   const std::size_t consumed = parser.write(body.data(), body.size(), ec);
   if (!ec) {
