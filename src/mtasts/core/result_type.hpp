@@ -1,5 +1,5 @@
-// The registry of TLSRPT result types (RFC 8460 §4.4 "Result Types", mirrored by the IANA
-// "STARTTLS Validation Result Types" registry) and policy types (`policy-type`, RFC 8460 §4.5),
+// The registry of TLSRPT result types (RFC 8460 §4.3 "Result Types", mirrored by the IANA
+// "STARTTLS Validation Result Types" registry) and policy types (`policy-type`, RFC 8460 §4.4),
 // with an explanation and a remedy for each result type so a domain owner can act on a report.
 #pragma once
 
@@ -25,7 +25,7 @@ const ResultTypeInfo* find_result_type(std::string_view name);
 // among them), then the DANE policy failures, then the MTA-STS policy failures.
 std::span<const ResultTypeInfo> all_result_types();
 
-// The policy types RFC 8460 §4.5 defines: "sts", "tlsa", "no-policy-found".
+// The policy types RFC 8460 §4.4 defines: "sts", "tlsa", "no-policy-found".
 std::span<const std::string_view> known_policy_types();
 
 // True when `name` is one of known_policy_types() (exact, case-sensitive match).

@@ -67,7 +67,7 @@ constexpr std::string_view k_datetime_not_utc = "datetime-not-utc";
 constexpr std::string_view k_date_range_long = "date-range-long";
 constexpr std::string_view k_diagnostics_truncated = "diagnostics-truncated";
 
-// --- Member names (RFC 8460 §4.5) ---
+// --- Member names (RFC 8460 §4.4) ---
 
 constexpr std::string_view k_organization_name = "organization-name";
 constexpr std::string_view k_date_range = "date-range";
@@ -462,7 +462,7 @@ private:
     return to_std_string(value->get_string());
   }
 
-  // A session count (RFC 8460 §4.5: a non-negative integer).
+  // A session count (RFC 8460 §4.4: a non-negative integer).
   std::optional<std::uint64_t> read_count(const json::value& value, const std::string& path)
   {
     const auto invalid = [&] {

@@ -33,7 +33,7 @@
 //                                         as absent
 //   warning  policies-empty               `policies` is an empty array
 //   warning  unknown-policy-type          not sts / tlsa / no-policy-found; the string is kept
-//   warning  unknown-result-type          not in the RFC 8460 §4.4 registry; the string is kept
+//   warning  unknown-result-type          not in the RFC 8460 §4.3 registry; the string is kept
 //   warning  policy-domain-missing        a policy without policy-domain (Postfix sends this for
 //                                         no-policy-found)
 //   warning  policy-string-double-encoded a single policy-string element holding a JSON array of
@@ -51,8 +51,8 @@
 //   warning  datetime-space-separator     a space instead of `T`
 //   warning  datetime-lowercase           `t` or `z` in lower case
 //   warning  datetime-not-utc             a non-zero time offset; converted to UTC (reports
-//                                         cover UTC days, RFC 8460 §4.2)
-//   warning  date-range-long              the range covers more than one day (RFC 8460 §4.2
+//                                         cover UTC days, RFC 8460 §4.1)
+//   warning  date-range-long              the range covers more than one day (RFC 8460 §4.1
 //                                         recommends one UTC day)
 //   warning  diagnostics-truncated        more than 100 errors or 100 warnings; the rest are
 //                                         counted in this diagnostic's message only
@@ -71,7 +71,7 @@
 
 namespace mtasts::core {
 
-// One `failure-details[]` entry (RFC 8460 §4.5): a group of failed sessions sharing a result
+// One `failure-details[]` entry (RFC 8460 §4.4): a group of failed sessions sharing a result
 // type and connection details. The optional members are routinely absent, e.g. for policy fetch
 // errors where no SMTP connection was made.
 struct FailureDetail
@@ -131,7 +131,7 @@ struct ReportLimits
 // one call reports all of them (up to 100 errors and 100 warnings).
 Checked<Report> parse_report(std::string_view bytes, const ReportLimits& limits = {});
 
-// The canonical RFC 8460 §4.5 JSON form: hyphenated member names, datetimes as
+// The canonical RFC 8460 §4.4 JSON form: hyphenated member names, datetimes as
 // `YYYY-MM-DDTHH:MM:SSZ`, mx-host always an array, optional members (contact-info,
 // policy-string, policy-domain, mx-host, failure-details and the optional failure-detail fields)
 // omitted when absent or empty. parse_report(serialize_report(r)).value == r for every report
@@ -142,7 +142,7 @@ std::string serialize_report(const Report& report);
 // Successful plus failed sessions of one policy, saturating at the largest uint64.
 std::uint64_t total_sessions(const PolicyResult& policy);
 
-// The end of the report's range as an exclusive bound. Senders disagree (RFC 8460 §4.2): Google
+// The end of the report's range as an exclusive bound. Senders disagree (RFC 8460 §4.1): Google
 // ends a day with …T23:59:59Z (inclusive), Mail.ru with the next day's …T00:00:00Z (exclusive).
 // An end on second 59 of a minute is read as inclusive and moved one second later.
 std::int64_t exclusive_end_epoch(const Report& report);

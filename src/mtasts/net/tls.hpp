@@ -2,7 +2,7 @@
 // HTTPS policy fetch (§3.3) and the SMTP STARTTLS probe of an MX host (§4.2). A handshake is
 // always allowed to complete, whatever the peer's certificate, so the caller can report what was
 // presented; the verdict is then computed from the collected evidence, with the one shared
-// identity rule of core/cert_identity.hpp, and expressed as an RFC 8460 §4.4 result type.
+// identity rule of core/cert_identity.hpp, and expressed as an RFC 8460 §4.3 result type.
 #pragma once
 
 #include <mtasts/util/expected.hpp>
@@ -95,7 +95,7 @@ struct TlsEvidence
 // `verify_error` says so.
 TlsEvidence collect_tls_evidence(SSL* ssl, std::string_view reference_host);
 
-// The RFC 8460 §4.4.1 result type a sending MTA would report for this handshake, or an empty view
+// The RFC 8460 §4.3 result type a sending MTA would report for this handshake, or an empty view
 // when it satisfies RFC 8461 (trusted chain, matching identity, TLS 1.2 or later).
 //
 // One handshake yields one result type, chosen in this order:
