@@ -107,7 +107,7 @@ void print_diagnostics(const Io& io, const core::Diagnostics& diagnostics, Posit
     case PositionStyle::field:
       if (position.line != 0) {
         where = fmt::format("line {}, column {}: ", position.line, position.column);
-      } else if (!position.field.empty()) {
+      } else if (!position.field.empty() && !diagnostic.message.starts_with(position.field)) {
         where = fmt::format("{}: ", position.field);
       }
       break;

@@ -123,9 +123,9 @@ void print_report(const Io& io, const core::Report& report)
     }
     io.out << '\n';
     const auto tone = totals.failed == 0 ? Tone::good : Tone::bad;
-    io.out << fmt::format("    {} sessions: {} succeeded, ",
-                          group_digits(totals.successful + totals.failed),
-                          group_digits(totals.successful))
+    const auto sessions = totals.successful + totals.failed;
+    io.out << fmt::format("    {} session{}: {} succeeded, ", group_digits(sessions),
+                          sessions == 1 ? "" : "s", group_digits(totals.successful))
            << paint(io, tone, fmt::format("{} failed", group_digits(totals.failed))) << ", "
            << success_rate(totals.successful, totals.failed) << '\n';
     for (const auto& [result_type, group] : totals.failures) {
