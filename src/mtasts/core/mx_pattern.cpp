@@ -103,13 +103,19 @@ util::Expected<MxPattern, MxPatternError> parse_mx_pattern(std::string_view text
   if (domain.size() > k_max_domain_length) {
     return util::Unexpected(MxPatternError::too_long);
   }
-  const auto labels = util::split(domain, '.');
-  for (const auto label : labels) {
-    if (const auto error = check_label(label)) {
+  std::string_view last_label;
+  for (std::size_t start = 0;;) {
+    const auto dot = domain.find('.', start);
+    last_label = domain.substr(start, dot == std::string_view::npos ? dot : dot - start);
+    if (const auto error = check_label(last_label)) {
       return util::Unexpected(*error);
     }
+    if (dot == std::string_view::npos) {
+      break;
+    }
+    start = dot + 1;
   }
-  if (is_all_digits(labels.back())) {
+  if (is_all_digits(last_label)) {
     return util::Unexpected(MxPatternError::ip_address);
   }
   return MxPattern{util::to_ascii_lower(text)};

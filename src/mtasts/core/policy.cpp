@@ -56,13 +56,13 @@ private:
           fmt::format("'{}' appears again; only the first occurrence counts", name));
       return true;
     }
-    m_seen_names.emplace_back(name);
+    m_seen_names.push_back(name);
     return false;
   }
 
   Profile m_profile;
   Diagnostics m_diagnostics;
-  std::vector<std::string> m_seen_names;
+  std::vector<std::string_view> m_seen_names; // views into the body being parsed
   bool m_any_field = false;
   std::optional<PolicyMode> m_mode;
   std::optional<std::uint32_t> m_max_age;
