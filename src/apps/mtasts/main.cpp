@@ -1,5 +1,6 @@
 // mtasts: one binary, one subcommand per job. This file only turns argv into options and calls
 // the library; see docs/CLI.md for the public contract (exit codes 0/1/2, --json documents).
+#include <mtasts/cli/check_command.hpp>
 #include <mtasts/cli/commands.hpp>
 
 #include <CLI/CLI.hpp>
@@ -129,6 +130,40 @@ int main(int argc, char** argv)
   validate_cmd->callback(
       [&] { run = [&](const cli::Io& io) { return cli::report_validate(reports, io); }; });
 
+  // --- check
+  cli::CheckCommandOptions checks;
+  double timeout_seconds = 10;
+  std::size_t concurrency = checks.check.concurrency;
+  auto* check_cmd = app.add_subcommand(
+      "check", "Check domains as an MTA-STS sender sees them (DNS, policy, MX, STARTTLS, TLSRPT)");
+  check_cmd->add_option("DOMAIN", checks.domains, "Domain(s) to check");
+  check_cmd->add_option("--file", checks.file, "More domains, one per line")
+      ->check(CLI::ExistingFile);
+  check_cmd->add_option("--dns-server", checks.check.dns.servers,
+                        "Send every DNS query to IP[:PORT] (repeatable); default /etc/resolv.conf");
+  check_cmd->add_option("--trust-anchor", checks.check.dns.trust_anchor_file,
+                        "DNSSEC trust anchors (DS/DNSKEY file); default the root key");
+  check_cmd->add_option("--ca-file", checks.check.ca_file,
+                        "PEM trust anchors for HTTPS and SMTP; default the system store");
+  check_cmd->add_option("--timeout", timeout_seconds, "Seconds per network step")
+      ->check(CLI::Range(0.1, 600.0))
+      ->capture_default_str();
+  bool no_smtp = false;
+  check_cmd->add_flag("--no-smtp", no_smtp, "Skip the STARTTLS probes of the MX hosts");
+  check_cmd->add_option("--concurrency", concurrency, "Domains checked at the same time")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1024}))
+      ->capture_default_str();
+  check_cmd->add_flag("--json", checks.json, "Print one JSON document");
+  check_cmd->callback([&] {
+    const auto timeout = std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
+    checks.check.timeout = timeout;
+    checks.check.dns.timeout = timeout;
+    checks.check.smtp = !no_smtp;
+    checks.check.concurrency = concurrency;
+    checks.check.now = now;
+    run = [&](const cli::Io& io) { return cli::check(checks, io); };
+  });
+
   // --- tour
   auto* tour_cmd = app.add_subcommand("tour", "A short guided tour on built-in example data");
   tour_cmd->callback([&] { run = [&](const cli::Io& io) { return cli::tour(io, now); }; });
@@ -139,7 +174,8 @@ int main(int argc, char** argv)
     const int code = app.exit(error);
     return code == 0 ? cli::exit_ok : cli::exit_usage;
   }
-  const bool wants_json = lint.json || fresh.json || match.json || records.json || reports.json;
+  const bool wants_json =
+      lint.json || fresh.json || match.json || records.json || reports.json || checks.json;
   const cli::Io io{std::cout, std::cerr, !wants_json && stdout_wants_color()};
   const int code = run(io);
   std::cout.flush();

@@ -1,0 +1,126 @@
+// `mtasts check`: what an RFC 8461 sender would find at a domain right now, with the evidence.
+// For one domain the checker, in order:
+//   1. reads the TXT RRset at `_mta-sts.<domain>` (RFC 8461 §3.1; CNAMEs followed, DNSSEC status
+//      recorded) and selects the record as a sender does (compatible profile); strict-only
+//      findings are warnings;
+//   2. resolves the policy host `mta-sts.<domain>` (A and AAAA) and fetches the policy from EVERY
+//      address (§3.3), so one broken node behind a name is found; bodies must be identical;
+//   3. parses the policy body with the compatible profile (validity) and the strict profile (lint);
+//   4. compares the MX RRset (none: the implicit MX, RFC 5321 §5.1) with the policy's `mx`
+//      patterns (§4.1);
+//   5. unless disabled, probes every address of every MX with STARTTLS as a sender does (§4.2,
+//      §5) and checks that each leaf certificate outlives the policy's max_age;
+//   6. reads `_smtp._tls.<domain>` (RFC 8460 §3).
+// Nothing here throws for DNS, HTTP, SMTP or TLS outcomes; each becomes a Problem.
+//
+// Problem codes (E error, W warning, I info; "E/W" = error under mode enforce, warning otherwise):
+//   domain-invalid                  E  the argument is not a host name
+//   dns-error                       E  a lookup failed (timeout, SERVFAIL, DNSSEC-bogus, ...), or
+//                                      an MX host has no address; W for `_smtp._tls`
+//   sts-record-missing              E  no `v=STSv1` record at `_mta-sts.<domain>`
+//   multiple-sts-records            E  more than one candidate record (§3.1: no policy)
+//   sts-record-invalid              E  the one candidate does not parse (parser code in evidence)
+//   sts-record-lint                 W  a strict-profile finding a sender tolerates
+//   sts-policy-fetch-error          E  no address for the policy host, or a fetch failed
+//                                      (connect, timeout, TLS, redirect, status, size)
+//   sts-webpki-invalid              E  the policy host's certificate is untrusted, expired or
+//                                      does not name `mta-sts.<domain>`
+//   sts-policy-invalid              E  not text/plain, or the body is invalid for a sender
+//   policy-differs-between-addresses E the addresses of the policy host serve different bodies
+//   policy-lint                     W  a strict-profile finding a sender tolerates (the parser's
+//                                      code in evidence.parser_code)
+//   max-age-short-for-enforce       W  mode enforce with max_age < 86400 (§3.2 advises weeks)
+//   testing-mode                    I  mode testing: failures are reported, not enforced
+//   none-mode                       I  mode none: senders drop the policy
+//   mx-not-covered                  E/W an MX host matches no `mx` pattern (§4.1); senders
+//                                      report evidence.result_type "validation-failure"
+//   mx-pattern-unused               W  an `mx` pattern matches no MX host
+//   <RFC 8460 result type>          E/W an MX address fails the sender's TLS checks:
+//                                      starttls-not-supported, certificate-host-mismatch,
+//                                      certificate-expired, certificate-not-trusted,
+//                                      validation-failure (SmtpProbe::result_type())
+//   mx-unreachable                  W  no SMTP dialogue with an MX address (connect, timeout,
+//                                      greeting, EHLO): senders retry, RFC 8460 §4.3.4
+//   certificate-expires-before-max-age W an MX leaf certificate expires before now + max_age
+//   tlsrpt-record-missing           W  MTA-STS is published but `_smtp._tls.<domain>` is not
+//   tlsrpt-record-invalid           E  `_smtp._tls.<domain>` exists but is not valid
+//   tlsrpt-record-lint              W  a strict-profile finding in the TLSRPT record
+//   tlsrpt-record-valid             I  reports go to evidence.rua
+#pragma once
+
+#include <mtasts/check/problem.hpp>
+#include <mtasts/core/policy.hpp>
+#include <mtasts/net/asio.hpp>
+#include <mtasts/net/dns.hpp>
+#include <mtasts/util/expected.hpp>
+
+#include <boost/asio/ssl/context.hpp>
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mtasts::check {
+
+struct CheckOptions
+{
+  net::DnsOptions dns;
+  std::string ca_file; // PEM trust anchors for HTTPS and SMTP; empty = the system store
+  // Deadline of each network step: a TCP connect, one HTTPS exchange, one SMTP reply, one probe.
+  std::chrono::milliseconds timeout{std::chrono::seconds(10)};
+  bool smtp = true;             // step 5
+  std::size_t concurrency = 16; // domains checked at the same time (at least 1)
+  std::uint16_t smtp_port = 25;
+  std::uint16_t https_port = 443;
+  std::chrono::sys_seconds now{}; // the clock for certificate lifetimes; read by the caller
+};
+
+struct DomainResult
+{
+  std::string domain;                   // as given
+  std::optional<core::PolicyMode> mode; // of the policy obtained, if any
+  Problems problems;                    // in the order the steps found them
+
+  bool ok() const; // no error-severity problem
+};
+
+// {"domain", "mode" (string or null), "ok", "problems": [...]}
+boost::json::object domain_result_to_json(const DomainResult& result);
+
+// The shared state of a run: one resolver and one TLS context on the caller's io_context.
+class Checker
+{
+public:
+  // Errors: an unusable DNS server address or trust anchor file, an unreadable CA file.
+  static util::Expected<std::unique_ptr<Checker>, std::string> create(net::asio::io_context& io,
+                                                                      CheckOptions options);
+
+  net::DnsResolver& dns() { return *m_dns; }
+  boost::asio::ssl::context& tls() { return m_tls; }
+  const CheckOptions& options() const { return m_options; }
+
+private:
+  Checker(CheckOptions options, std::unique_ptr<net::DnsResolver> dns, SSL_CTX* tls);
+  CheckOptions m_options;
+  std::unique_ptr<net::DnsResolver> m_dns;
+  boost::asio::ssl::context m_tls;
+};
+
+// Checks one domain (steps 1-6 above). Must be awaited on the Checker's io_context.
+net::Awaitable<DomainResult> check_domain(Checker& checker, std::string domain);
+
+// Checks every domain, at most options().concurrency at a time on this one io_context (no
+// threads), and returns the results in the order of `domains`.
+net::Awaitable<std::vector<DomainResult>> check_domains(Checker& checker,
+                                                        std::vector<std::string> domains);
+
+// Runs check_domains() on a private io_context until done. Errors as Checker::create().
+util::Expected<std::vector<DomainResult>, std::string> run_checks(const CheckOptions& options,
+                                                                  std::vector<std::string> domains);
+
+} // namespace mtasts::check

@@ -1,0 +1,417 @@
+// check::check_domain against a whole test world: NSD serving one zone per scenario, nginx policy
+// hosts selected by SNI on 127.0.0.10 and STARTTLS receivers on 127.0.0.2x, all in a private
+// network namespace. Every scenario asserts the exact set of problem codes and severities; one
+// test runs the real `mtasts check --json` binary in the same namespace.
+#include <mtasts/check/checker.hpp>
+
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include "../world/pki.hpp"
+#include "../world/smtp_receiver.hpp"
+#include "../world/world.hpp"
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <map>
+
+namespace {
+
+using namespace mtasts;
+using testworld::SmtpBehaviour;
+
+const std::string k_policy_address = "127.0.0.10";
+const std::string k_good_mx = "127.0.0.20";
+const std::string k_no_starttls_mx = "127.0.0.21";
+const std::string k_expired_mx = "127.0.0.22";
+
+std::string policy(const std::string& mode, const std::string& mx,
+                   const std::string& max_age = "86400")
+{
+  return "version: STSv1\r\nmode: " + mode + "\r\nmx: " + mx + "\r\nmax_age: " + max_age + "\r\n";
+}
+
+// One scenario: a zone `<name>.test` and, unless `policy_body` is empty, a policy host.
+struct Scenario
+{
+  std::string name;
+  std::vector<std::string> records; // zone lines beyond the defaults below
+  std::string policy_body;
+  bool sts_record = true;
+  bool tlsrpt_record = true;
+  std::string mx = "mx1.good.test.";
+  std::string content_type = "text/plain";
+  std::string redirect_to;
+  bool wrong_certificate = false;
+};
+
+Scenario make(std::string name, std::string policy_body)
+{
+  Scenario scenario;
+  scenario.name = std::move(name);
+  scenario.policy_body = std::move(policy_body);
+  return scenario;
+}
+
+std::vector<Scenario> scenarios()
+{
+  const auto enforce = policy("enforce", "mx1.good.test");
+  std::vector<Scenario> list;
+  list.push_back(make("good", enforce));
+  auto notxt = make("notxt", enforce);
+  notxt.sts_record = false;
+  notxt.tlsrpt_record = false;
+  list.push_back(notxt);
+  auto twotxt = make("twotxt", enforce);
+  twotxt.records = {"_mta-sts IN TXT \"v=STSv1; id=second\""};
+  list.push_back(twotxt);
+  auto redirect = make("redirect", enforce);
+  redirect.redirect_to = "https://elsewhere.test/.well-known/mta-sts.txt";
+  list.push_back(redirect);
+  auto html = make("html", enforce);
+  html.content_type = "text/html";
+  list.push_back(html);
+  auto wrongname = make("wrongname", enforce);
+  wrongname.wrong_certificate = true;
+  list.push_back(wrongname);
+  list.push_back(make("uncovered", policy("enforce", "mx9.elsewhere.test")));
+  list.push_back(make("uncoveredtesting", policy("testing", "mx9.elsewhere.test")));
+  auto no_starttls = make("nostarttls", policy("enforce", "mx1.nostarttls.test"));
+  no_starttls.records = {"mx1 IN A " + k_no_starttls_mx};
+  no_starttls.mx = "mx1.nostarttls.test.";
+  list.push_back(no_starttls);
+  auto expired = make("expiredmx", policy("enforce", "mx1.expiredmx.test"));
+  expired.records = {"mx1 IN A " + k_expired_mx};
+  expired.mx = "mx1.expiredmx.test.";
+  list.push_back(expired);
+  auto notlsrpt = make("notlsrpt", enforce);
+  notlsrpt.tlsrpt_record = false;
+  list.push_back(notlsrpt);
+  list.push_back(make("shortcert", policy("enforce", "mx1.good.test", "31557600")));
+  return list;
+}
+
+testworld::PolicySite site(std::string host, const testworld::CertificateFiles& files,
+                           std::string body)
+{
+  testworld::PolicySite result;
+  result.host = std::move(host);
+  result.address = k_policy_address;
+  result.certificate = files.certificate;
+  result.key = files.key;
+  result.body = std::move(body);
+  return result;
+}
+
+class CheckWorld : public ::testing::Environment
+{
+public:
+  void SetUp() override
+  {
+    if (auto error = testworld::enter_private_network()) {
+      FAIL() << *error;
+    }
+    auto ca = testworld::TestCa::create(s_scratch.path() / "pki");
+    ASSERT_TRUE(ca) << ca.error();
+    const auto issue = [&](const std::string& stem, testworld::CertificateRequest request) {
+      auto files = ca->issue(stem, request);
+      EXPECT_TRUE(files) << files.error();
+      return files ? *files : testworld::CertificateFiles{};
+    };
+    const auto named = [](const std::string& name) {
+      return testworld::CertificateRequest{name, {name}, {}};
+    };
+
+    std::vector<testworld::Zone> zones;
+    std::vector<testworld::PolicySite> sites;
+    const auto fallback = issue("fallback", named("fallback.invalid"));
+    sites.push_back(site("fallback.invalid", fallback, "not a policy"));
+    for (const auto& scenario : scenarios()) {
+      const std::string domain = scenario.name + ".test";
+      testworld::Zone zone{domain, scenario.records, scenario.name == "good", true, false};
+      zone.records.push_back("@ IN MX 10 " + scenario.mx);
+      zone.records.push_back("mta-sts IN A " + k_policy_address);
+      if (scenario.sts_record) {
+        zone.records.push_back("_mta-sts IN TXT \"v=STSv1; id=20261123T000000Z\"");
+      }
+      if (scenario.tlsrpt_record) {
+        zone.records.push_back("_smtp._tls IN TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@" + domain +
+                               "\"");
+      }
+      if (scenario.name == "good") {
+        zone.records.push_back("mx1 IN A " + k_good_mx);
+      }
+      zones.push_back(std::move(zone));
+
+      const std::string host = "mta-sts." + domain;
+      const auto files = issue(scenario.name, named(scenario.wrong_certificate ? domain : host));
+      auto policy_site = site(host, files, scenario.policy_body);
+      policy_site.content_type = scenario.content_type;
+      policy_site.redirect_to = scenario.redirect_to;
+      sites.push_back(std::move(policy_site));
+    }
+    auto nsd = testworld::Nsd::start(s_scratch.path() / "dns", zones);
+    ASSERT_TRUE(nsd) << nsd.error();
+    s_nsd.emplace(std::move(*nsd));
+    auto nginx = testworld::Nginx::start(s_scratch.path() / "web", sites);
+    ASSERT_TRUE(nginx) << nginx.error();
+    s_nginx.emplace(std::move(*nginx));
+
+    auto expired_request = named("mx1.expiredmx.test");
+    expired_request.valid_from = -std::chrono::hours(48);
+    expired_request.valid_until = -std::chrono::hours(24);
+    const auto start = [&](const std::string& address, SmtpBehaviour behaviour,
+                           const testworld::CertificateFiles& files) {
+      testworld::SmtpReceiverOptions options;
+      options.address = address;
+      options.behaviour = behaviour;
+      options.certificate = files.certificate;
+      options.key = files.key;
+      auto receiver = testworld::SmtpReceiver::start(options);
+      ASSERT_TRUE(receiver) << receiver.error();
+      s_receivers.push_back(std::move(*receiver));
+    };
+    start(k_good_mx, SmtpBehaviour::good, issue("mx-good", named("mx1.good.test")));
+    start(k_no_starttls_mx, SmtpBehaviour::no_starttls,
+          issue("mx-nostarttls", named("mx1.nostarttls.test")));
+    start(k_expired_mx, SmtpBehaviour::good, issue("mx-expired", expired_request));
+    s_ca_file = ca->ca_file();
+  }
+  void TearDown() override
+  {
+    s_receivers.clear();
+    s_nginx.reset();
+    s_nsd.reset();
+  }
+
+  static testworld::ScratchDir s_scratch;
+  static std::optional<testworld::Nsd> s_nsd;
+  static std::optional<testworld::Nginx> s_nginx;
+  static std::vector<testworld::SmtpReceiver> s_receivers;
+  static std::filesystem::path s_ca_file;
+};
+
+testworld::ScratchDir CheckWorld::s_scratch;
+std::optional<testworld::Nsd> CheckWorld::s_nsd;
+std::optional<testworld::Nginx> CheckWorld::s_nginx;
+std::vector<testworld::SmtpReceiver> CheckWorld::s_receivers;
+std::filesystem::path CheckWorld::s_ca_file;
+const auto* const k_world = ::testing::AddGlobalTestEnvironment(new CheckWorld);
+
+check::CheckOptions world_options()
+{
+  check::CheckOptions options;
+  options.dns.servers = {CheckWorld::s_nsd->server()};
+  options.dns.trust_anchor_file = CheckWorld::s_nsd->trust_anchors().string();
+  options.dns.timeout = std::chrono::seconds(3);
+  options.ca_file = CheckWorld::s_ca_file.string();
+  options.timeout = std::chrono::seconds(3);
+  return options;
+}
+
+// Every scenario checked once, concurrently on one io_context; results by domain.
+const std::map<std::string, check::DomainResult>& all_results()
+{
+  static const auto results = [] {
+    std::vector<std::string> domains;
+    for (const auto& scenario : scenarios()) {
+      domains.push_back(scenario.name + ".test");
+    }
+    auto options = world_options();
+    options.concurrency = 4;
+    auto checked = check::run_checks(options, domains);
+    EXPECT_TRUE(checked) << checked.error();
+    std::map<std::string, check::DomainResult> by_domain;
+    if (checked) {
+      EXPECT_EQ(checked->size(), domains.size());
+      for (std::size_t i = 0; i < checked->size(); ++i) {
+        EXPECT_EQ((*checked)[i].domain, domains[i]) << "results must keep the input order";
+        by_domain[domains[i]] = (*checked)[i];
+      }
+    }
+    return by_domain;
+  }();
+  return results;
+}
+
+// "code:severity" of every problem, sorted.
+std::vector<std::string> codes(const std::string& domain)
+{
+  std::vector<std::string> list;
+  const auto& results = all_results();
+  const auto found = results.find(domain);
+  if (found == results.end()) {
+    ADD_FAILURE() << "no result for " << domain;
+    return list;
+  }
+  for (const auto& problem : found->second.problems) {
+    list.push_back(problem.code + ":" + std::string(check::severity_name(problem.severity)));
+  }
+  std::ranges::sort(list);
+  return list;
+}
+
+using Codes = std::vector<std::string>;
+
+const check::Problem* find_problem(const std::string& domain, const std::string& code)
+{
+  const auto& problems = all_results().at(domain).problems;
+  const auto found = std::ranges::find(problems, code, &check::Problem::code);
+  return found == problems.end() ? nullptr : &*found;
+}
+
+} // namespace
+
+// --- failures first ----------------------------------------------------------------------------
+
+TEST(Check, NoStsRecord)
+{
+  EXPECT_EQ(codes("notxt.test"), Codes{"sts-record-missing:error"});
+  EXPECT_FALSE(all_results().at("notxt.test").ok());
+}
+
+TEST(Check, TwoStsRecordCandidates)
+{
+  EXPECT_EQ(codes("twotxt.test"),
+            (Codes{"multiple-sts-records:error", "tlsrpt-record-valid:info"}));
+  const auto* problem = find_problem("twotxt.test", "multiple-sts-records");
+  ASSERT_NE(problem, nullptr);
+  EXPECT_EQ(problem->evidence.at("records").as_array().size(), 2U);
+}
+
+TEST(Check, RedirectIsAFetchError)
+{
+  EXPECT_EQ(codes("redirect.test"),
+            (Codes{"sts-policy-fetch-error:error", "tlsrpt-record-valid:info"}));
+  const auto* problem = find_problem("redirect.test", "sts-policy-fetch-error");
+  ASSERT_NE(problem, nullptr);
+  EXPECT_EQ(problem->evidence.at("status").as_int64(), 301);
+  EXPECT_EQ(problem->evidence.at("location").as_string(),
+            "https://elsewhere.test/.well-known/mta-sts.txt");
+  EXPECT_EQ(problem->evidence.at("address").as_string(), k_policy_address.c_str());
+}
+
+TEST(Check, HtmlPolicyIsInvalid)
+{
+  EXPECT_EQ(codes("html.test"), (Codes{"sts-policy-invalid:error", "tlsrpt-record-valid:info"}));
+  EXPECT_EQ(find_problem("html.test", "sts-policy-invalid")->evidence.at("content_type"),
+            "text/html");
+}
+
+TEST(Check, WrongNamePolicyCertificate)
+{
+  EXPECT_EQ(codes("wrongname.test"),
+            (Codes{"sts-webpki-invalid:error", "tlsrpt-record-valid:info"}));
+  const auto& tls = find_problem("wrongname.test", "sts-webpki-invalid")->evidence.at("tls");
+  EXPECT_EQ(tls.at("certificate").at("san_dns_names").as_array().at(0), "wrongname.test");
+}
+
+TEST(Check, MxNotCoveredUnderEnforceIsAnError)
+{
+  EXPECT_EQ(codes("uncovered.test"), (Codes{"mx-not-covered:error", "mx-pattern-unused:warning",
+                                            "tlsrpt-record-valid:info"}));
+  const auto* problem = find_problem("uncovered.test", "mx-not-covered");
+  EXPECT_EQ(problem->evidence.at("mx"), "mx1.good.test");
+  EXPECT_EQ(problem->evidence.at("result_type"), "validation-failure");
+}
+
+TEST(Check, MxNotCoveredUnderTestingIsAWarning)
+{
+  EXPECT_EQ(codes("uncoveredtesting.test"),
+            (Codes{"mx-not-covered:warning", "mx-pattern-unused:warning", "testing-mode:info",
+                   "tlsrpt-record-valid:info"}));
+  EXPECT_TRUE(all_results().at("uncoveredtesting.test").ok());
+}
+
+TEST(Check, MxWithoutStarttls)
+{
+  EXPECT_EQ(codes("nostarttls.test"),
+            (Codes{"starttls-not-supported:error", "tlsrpt-record-valid:info"}));
+  EXPECT_EQ(find_problem("nostarttls.test", "starttls-not-supported")->evidence.at("address"),
+            k_no_starttls_mx.c_str());
+}
+
+TEST(Check, MxWithExpiredCertificate)
+{
+  EXPECT_EQ(codes("expiredmx.test"),
+            (Codes{"certificate-expired:error", "tlsrpt-record-valid:info"}));
+}
+
+TEST(Check, MxCertificateExpiresBeforeMaxAge)
+{
+  EXPECT_EQ(codes("shortcert.test"),
+            (Codes{"certificate-expires-before-max-age:warning", "tlsrpt-record-valid:info"}));
+}
+
+TEST(Check, TlsrptMissingIsAWarning)
+{
+  EXPECT_EQ(codes("notlsrpt.test"), Codes{"tlsrpt-record-missing:warning"});
+  EXPECT_TRUE(all_results().at("notlsrpt.test").ok());
+}
+
+TEST(Check, InvalidDomainName)
+{
+  auto results = check::run_checks(world_options(), {"a..b"});
+  ASSERT_TRUE(results) << results.error();
+  ASSERT_EQ(results->size(), 1U);
+  ASSERT_EQ(results->front().problems.size(), 1U);
+  EXPECT_EQ(results->front().problems.front().code, "domain-invalid");
+}
+
+// --- success -----------------------------------------------------------------------------------
+
+TEST(Check, HealthyDomain)
+{
+  EXPECT_EQ(codes("good.test"), Codes{"tlsrpt-record-valid:info"});
+  const auto& result = all_results().at("good.test");
+  EXPECT_TRUE(result.ok());
+  ASSERT_TRUE(result.mode);
+  EXPECT_EQ(*result.mode, core::PolicyMode::enforce);
+}
+
+TEST(Check, NoSmtpSkipsTheProbes)
+{
+  auto options = world_options();
+  options.smtp = false;
+  auto results = check::run_checks(options, {"expiredmx.test", "good.test"});
+  ASSERT_TRUE(results) << results.error();
+  ASSERT_EQ(results->size(), 2U);
+  EXPECT_EQ((*results)[0].domain, "expiredmx.test");
+  EXPECT_TRUE((*results)[0].ok());
+  EXPECT_TRUE((*results)[1].ok());
+}
+
+#ifdef MTASTS_BINARY
+TEST(CheckCli, JsonShapeAndExitCode)
+{
+  const std::string command =
+      std::string(MTASTS_BINARY) + " check --json --dns-server " + CheckWorld::s_nsd->server() +
+      " --ca-file " + CheckWorld::s_ca_file.string() + " --timeout 3 good.test uncovered.test";
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string output;
+  std::array<char, 4096> buffer{};
+  for (std::size_t n = 0; (n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0;) {
+    output.append(buffer.data(), n);
+  }
+  const int status = pclose(pipe);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1) << output;
+  boost::system::error_code error;
+  const auto document = boost::json::parse(output, error);
+  ASSERT_FALSE(error) << output;
+  EXPECT_EQ(document.at("ok"), false);
+  const auto& domains = document.at("domains").as_array();
+  ASSERT_EQ(domains.size(), 2U);
+  EXPECT_EQ(domains[0].at("domain"), "good.test");
+  EXPECT_EQ(domains[0].at("ok"), true);
+  EXPECT_EQ(domains[0].at("mode"), "enforce");
+  EXPECT_EQ(domains[1].at("ok"), false);
+  const auto& problem = domains[1].at("problems").as_array().at(0).as_object();
+  for (const char* key : {"code", "severity", "message", "evidence"}) {
+    EXPECT_TRUE(problem.contains(key)) << key;
+  }
+}
+#endif
