@@ -26,6 +26,7 @@ const std::string k_policy_address = "127.0.0.10";
 const std::string k_good_mx = "127.0.0.20";
 const std::string k_no_starttls_mx = "127.0.0.21";
 const std::string k_expired_mx = "127.0.0.22";
+const std::string k_dane_mx = "127.0.0.23"; // certificate for mx1.<every dane scenario>.test
 
 std::string policy(const std::string& mode, const std::string& mx,
                    const std::string& max_age = "86400")
@@ -45,6 +46,11 @@ struct Scenario
   std::string content_type = "text/plain";
   std::string redirect_to;
   bool wrong_certificate = false;
+  // DANE scenarios: the MX is mx1.<name>.test at k_dane_mx with a TLSA "3 1 1" record at
+  // _25._tcp.mx1 (RFC 7672). "match": the receiver's SPKI digest, signed zone; "mismatch": a
+  // wrong digest, signed; "bogus": the right digest, tampered after signing; "insecure": the
+  // right digest in an unsigned zone.
+  std::string dane;
 };
 
 Scenario make(std::string name, std::string policy_body)
@@ -90,6 +96,16 @@ std::vector<Scenario> scenarios()
   notlsrpt.tlsrpt_record = false;
   list.push_back(notlsrpt);
   list.push_back(make("shortcert", policy("enforce", "mx1.good.test", "31557600")));
+  for (const std::string dane : {"match", "mismatch", "bogus", "insecure"}) {
+    auto scenario = make("dane" + dane, policy("enforce", "mx1.dane" + dane + ".test"));
+    scenario.dane = dane;
+    scenario.mx = "mx1.dane" + dane + ".test.";
+    list.push_back(scenario);
+  }
+  auto dane_uncovered = make("daneuncovered", policy("testing", "mx9.elsewhere.test"));
+  dane_uncovered.dane = "match";
+  dane_uncovered.mx = "mx1.daneuncovered.test.";
+  list.push_back(dane_uncovered);
   return list;
 }
 
@@ -124,13 +140,37 @@ public:
       return testworld::CertificateRequest{name, {name}, {}};
     };
 
+    // The TLSA data is the digest of a certificate that exists: issue it before the zones.
+    testworld::CertificateRequest dane_request{"mx1.danematch.test", {}, {}};
+    for (const auto& scenario : scenarios()) {
+      if (!scenario.dane.empty()) {
+        dane_request.dns_names.push_back("mx1." + scenario.name + ".test");
+      }
+    }
+    const auto dane_files = issue("mx-dane", dane_request);
+    const auto spki = testworld::spki_sha256_hex(dane_files.certificate);
+    ASSERT_TRUE(spki) << spki.error();
+    std::string wrong_spki = *spki;
+    wrong_spki.back() = wrong_spki.back() == '0' ? '1' : '0';
+
     std::vector<testworld::Zone> zones;
     std::vector<testworld::PolicySite> sites;
     const auto fallback = issue("fallback", named("fallback.invalid"));
     sites.push_back(site("fallback.invalid", fallback, "not a policy"));
     for (const auto& scenario : scenarios()) {
       const std::string domain = scenario.name + ".test";
-      testworld::Zone zone{domain, scenario.records, scenario.name == "good", true, false};
+      testworld::Zone zone;
+      zone.origin = domain;
+      zone.records = scenario.records;
+      zone.signed_zone =
+          scenario.name == "good" || (!scenario.dane.empty() && scenario.dane != "insecure");
+      if (!scenario.dane.empty()) {
+        zone.records.push_back("mx1 IN A " + k_dane_mx);
+        zone.records.push_back("_25._tcp.mx1 IN TLSA 3 1 1 " +
+                               (scenario.dane == "mismatch" ? wrong_spki : *spki));
+        zone.break_after_signing = scenario.dane == "bogus";
+        zone.break_type = "TLSA";
+      }
       zone.records.push_back("@ IN MX 10 " + scenario.mx);
       zone.records.push_back("mta-sts IN A " + k_policy_address);
       if (scenario.sts_record) {
@@ -177,6 +217,7 @@ public:
     start(k_no_starttls_mx, SmtpBehaviour::no_starttls,
           issue("mx-nostarttls", named("mx1.nostarttls.test")));
     start(k_expired_mx, SmtpBehaviour::good, issue("mx-expired", expired_request));
+    start(k_dane_mx, SmtpBehaviour::good, dane_files);
     s_ca_file = ca->ca_file();
   }
   void TearDown() override
@@ -360,7 +401,60 @@ TEST(Check, InvalidDomainName)
   EXPECT_EQ(results->front().problems.front().code, "domain-invalid");
 }
 
+TEST(Check, DaneMismatchingTlsaIsTlsaInvalidEvenWhenPkixPasses)
+{
+  // RFC 8461 §2: the PKIX-valid certificate satisfies MTA-STS, but a DANE sender finds no TLSA
+  // record matching it (dane_result_type: failed / no-match -> tlsa-invalid).
+  EXPECT_EQ(codes("danemismatch.test"), (Codes{"tlsa-invalid:error", "tlsrpt-record-valid:info"}));
+  const auto* problem = find_problem("danemismatch.test", "tlsa-invalid");
+  ASSERT_NE(problem, nullptr);
+  EXPECT_EQ(problem->evidence.at("address"), k_dane_mx.c_str());
+  EXPECT_EQ(problem->evidence.at("result_type"), "tlsa-invalid");
+  EXPECT_EQ(problem->evidence.at("dane").at("verdict"), "failed");
+  EXPECT_EQ(problem->evidence.at("dane").at("failure"), "no-match");
+  EXPECT_EQ(problem->evidence.at("tlsa").at("dnssec"), "secure");
+  EXPECT_EQ(problem->evidence.at("tlsa").at("records").as_array().size(), 1U);
+}
+
+TEST(Check, DaneBogusTlsaIsDnssecInvalid)
+{
+  EXPECT_EQ(codes("danebogus.test"), (Codes{"dnssec-invalid:error", "tlsrpt-record-valid:info"}));
+  const auto* problem = find_problem("danebogus.test", "dnssec-invalid");
+  ASSERT_NE(problem, nullptr);
+  EXPECT_EQ(problem->evidence.at("dnssec"), "bogus");
+  EXPECT_EQ(problem->evidence.at("mx"), "mx1.danebogus.test");
+  EXPECT_EQ(problem->evidence.at("name"), "_25._tcp.mx1.danebogus.test");
+}
+
 // --- success -----------------------------------------------------------------------------------
+
+TEST(Check, DaneMatchingTlsaIsVerified)
+{
+  EXPECT_EQ(codes("danematch.test"), (Codes{"dane-verified:info", "tlsrpt-record-valid:info"}));
+  EXPECT_TRUE(all_results().at("danematch.test").ok());
+  const auto* problem = find_problem("danematch.test", "dane-verified");
+  ASSERT_NE(problem, nullptr);
+  const auto& dane = problem->evidence.at("dane");
+  EXPECT_EQ(dane.at("verdict"), "verified");
+  EXPECT_EQ(dane.at("matched_depth"), 0);
+  EXPECT_EQ(dane.at("matched_record"), problem->evidence.at("tlsa").at("records").at(0));
+  EXPECT_EQ(problem->evidence.at("tlsa").at("dnssec"), "secure");
+}
+
+TEST(Check, InsecureTlsaIsIgnoredBySenders)
+{
+  EXPECT_EQ(codes("daneinsecure.test"),
+            (Codes{"tlsa-not-dnssec:info", "tlsrpt-record-valid:info"}));
+  EXPECT_TRUE(all_results().at("daneinsecure.test").ok());
+}
+
+TEST(Check, DaneMxOutsideTheStsPolicyIsAWarning)
+{
+  EXPECT_EQ(
+      codes("daneuncovered.test"),
+      (Codes{"dane-mx-not-in-sts-policy:warning", "dane-verified:info", "mx-not-covered:warning",
+             "mx-pattern-unused:warning", "testing-mode:info", "tlsrpt-record-valid:info"}));
+}
 
 TEST(Check, HealthyDomain)
 {

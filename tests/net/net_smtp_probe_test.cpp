@@ -91,6 +91,7 @@ public:
     start(k_huge_line, SmtpBehaviour::huge_line, {});
     start(k_silent, SmtpBehaviour::silent, {});
     s_ca_file = ca->ca_file();
+    s_good_certificate = good.certificate;
   }
   void TearDown() override { s_receivers.clear(); }
 
@@ -103,6 +104,7 @@ public:
   static testworld::ScratchDir s_scratch;
   static std::map<std::string, testworld::SmtpReceiver> s_receivers;
   static std::filesystem::path s_ca_file;
+  static std::filesystem::path s_good_certificate;
 
 private:
   static void start(const std::string& address, SmtpBehaviour behaviour,
@@ -126,6 +128,7 @@ private:
 testworld::ScratchDir SmtpWorld::s_scratch;
 std::map<std::string, testworld::SmtpReceiver> SmtpWorld::s_receivers;
 std::filesystem::path SmtpWorld::s_ca_file;
+std::filesystem::path SmtpWorld::s_good_certificate;
 const auto* const k_world = ::testing::AddGlobalTestEnvironment(new SmtpWorld);
 
 // Short deadlines, so a test that hangs fails in seconds instead of a minute.
@@ -365,6 +368,40 @@ TEST(SmtpProbe, A10_GoodMxPassesWithSniSetToTheMxHost)
   EXPECT_EQ(receiver.last_sni(), "mx1.good.test");
   EXPECT_EQ(receiver.last_commands(),
             (std::vector<std::string>{"EHLO mtasts.invalid", "STARTTLS", "QUIT"}));
+}
+
+// RFC 7672 §3.1.1: a "3 1 1" record of the receiver's SPKI, computed from its PEM with OpenSSL,
+// authenticates the live session; the same record with a wrong digest does not.
+TEST(SmtpProbe, DaneEeRecordIsVerifiedOnTheLiveSession)
+{
+  const auto spki = testworld::spki_sha256_hex(SmtpWorld::s_good_certificate);
+  ASSERT_TRUE(spki) << spki.error();
+  auto options = quick();
+  options.tlsa = {net::TlsaRecord{3, 1, 1, *spki}};
+  options.tlsa_base_domain = "mx1.good.test";
+  const auto result = probe("mx1.good.test", k_good, options);
+  ASSERT_EQ(result.failure, SmtpFailure::none) << result.detail;
+  ASSERT_TRUE(result.dane);
+  EXPECT_EQ(result.dane->verdict, net::DaneOutcome::Verdict::verified) << result.dane->detail;
+  EXPECT_EQ(result.dane->matched_record, "3 1 1 " + *spki);
+  EXPECT_EQ(result.dane->matched_depth, 0);
+  ASSERT_TRUE(result.tls);
+  EXPECT_EQ(result.tls->chain_summary.at(0).spki_sha256, *spki);
+  // Verified before QUIT, on the session itself.
+  EXPECT_EQ(SmtpWorld::receiver(k_good).last_commands(),
+            (std::vector<std::string>{"EHLO mtasts.invalid", "STARTTLS", "QUIT"}));
+
+  std::string wrong = *spki;
+  wrong.back() = wrong.back() == '0' ? '1' : '0';
+  options.tlsa = {net::TlsaRecord{3, 1, 1, wrong}};
+  const auto mismatch = probe("mx1.good.test", k_good, options);
+  ASSERT_EQ(mismatch.failure, SmtpFailure::none) << "DANE never changes the probe's failure";
+  ASSERT_TRUE(mismatch.dane);
+  EXPECT_EQ(mismatch.dane->verdict, net::DaneOutcome::Verdict::failed);
+  EXPECT_EQ(mismatch.dane->failure, net::DaneOutcome::Failure::no_match);
+  EXPECT_EQ(net::dane_result_type(*mismatch.dane, net::DnssecStatus::secure), "tlsa-invalid");
+
+  EXPECT_FALSE(probe("mx1.good.test", k_good).dane) << "no TLSA records, no DANE outcome";
 }
 
 TEST(SmtpProbe, A03_WildcardCoversOneLabel)

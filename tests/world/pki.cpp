@@ -7,6 +7,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <array>
 #include <cstdio>
 
 namespace mtasts::testworld {
@@ -156,6 +157,36 @@ util::Expected<CertificateFiles, std::string> TestCa::issue(const std::string& f
     return util::Unexpected(fmt::format("cannot issue a certificate for {}", request.common_name));
   }
   return files;
+}
+
+util::Expected<std::string, std::string> spki_sha256_hex(const std::filesystem::path& pem)
+{
+  const std::unique_ptr<FILE, FileDeleter> file(std::fopen(pem.c_str(), "r"));
+  if (!file) {
+    return util::Unexpected("cannot read " + pem.string());
+  }
+  const CertificatePtr certificate(PEM_read_X509(file.get(), nullptr, nullptr, nullptr));
+  if (!certificate) {
+    return util::Unexpected("no PEM certificate in " + pem.string());
+  }
+  unsigned char* der = nullptr;
+  const int length = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(certificate.get()), &der);
+  if (length <= 0) {
+    return util::Unexpected("cannot encode the public key of " + pem.string());
+  }
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int digest_length = 0;
+  const bool hashed = EVP_Digest(der, static_cast<std::size_t>(length), digest.data(),
+                                 &digest_length, EVP_sha256(), nullptr) == 1;
+  OPENSSL_free(der);
+  if (!hashed) {
+    return util::Unexpected("SHA-256 failed");
+  }
+  std::string hex;
+  for (unsigned int i = 0; i < digest_length; ++i) {
+    hex += fmt::format("{:02x}", digest[i]);
+  }
+  return hex;
 }
 
 } // namespace mtasts::testworld

@@ -53,4 +53,9 @@ private:
   std::unique_ptr<State> m_state;
 };
 
+// SHA-256 of the DER SubjectPublicKeyInfo of the first certificate in the PEM file `pem`, as
+// lowercase hex: the association data of a "3 1 1" TLSA record for it (RFC 6698 §2.1, RFC 7671
+// §5.1). Errors: the file is unreadable or holds no certificate.
+util::Expected<std::string, std::string> spki_sha256_hex(const std::filesystem::path& pem);
+
 } // namespace mtasts::testworld

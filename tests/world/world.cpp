@@ -262,11 +262,19 @@ util::Expected<Nsd, std::string> Nsd::start(const std::filesystem::path& directo
       }
       if (zone.break_after_signing) {
         auto text = read_file(zone_dir / signed_name);
-        const auto txt = text.find("\tTXT\t\"");
-        if (txt == std::string::npos) {
-          return util::Unexpected("break_after_signing needs a TXT record in " + zone.origin);
+        const auto found = text.find("\t" + zone.break_type + "\t");
+        const auto end = text.find('\n', found);
+        if (found == std::string::npos || end == std::string::npos ||
+            (zone.break_type != "TXT" && zone.break_type != "TLSA")) {
+          return util::Unexpected("break_after_signing needs a " + zone.break_type +
+                                  " record (TXT or TLSA) in " + zone.origin);
         }
-        text.insert(txt + 6, "tampered ");
+        if (zone.break_type == "TXT") {
+          text.insert(found + 6, "tampered ");
+        } else {
+          char& digit = text[end - 1]; // the last hex digit of the association data
+          digit = digit == '0' ? '1' : '0';
+        }
         write_file(zone_dir / signed_name, text);
       }
       served = signed_name;

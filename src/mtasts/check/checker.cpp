@@ -2,6 +2,7 @@
 #include <mtasts/core/mx_pattern.hpp>
 #include <mtasts/core/sts_record.hpp>
 #include <mtasts/core/tlsrpt_record.hpp>
+#include <mtasts/net/dane.hpp>
 #include <mtasts/net/policy_fetch.hpp>
 #include <mtasts/net/smtp_probe.hpp>
 #include <mtasts/net/tls.hpp>
@@ -104,6 +105,24 @@ json::object fetch_json(const net::FetchEvidence& fetch)
   return object;
 }
 
+json::object dane_json(const net::DaneOutcome& dane)
+{
+  json::object object;
+  object["verdict"] = net::dane_verdict_name(dane.verdict);
+  object["failure"] = net::dane_failure_name(dane.failure);
+  object["detail"] = dane.detail;
+  if (!dane.matched_record.empty()) {
+    object["matched_record"] = dane.matched_record;
+    object["matched_depth"] = dane.matched_depth;
+  }
+  if (!dane.matched_name.empty()) {
+    object["matched_name"] = dane.matched_name;
+  }
+  object["unusable"] = strings_json(dane.unusable);
+  object["rejected"] = strings_json(dane.rejected);
+  return object;
+}
+
 json::object probe_json(const net::SmtpProbe& probe)
 {
   json::object object;
@@ -118,6 +137,9 @@ json::object probe_json(const net::SmtpProbe& probe)
   object["elapsed_ms"] = probe.elapsed.count();
   if (probe.tls) {
     object["tls"] = tls_json(*probe.tls);
+  }
+  if (probe.dane) {
+    object["dane"] = dane_json(*probe.dane);
   }
   return object;
 }
@@ -430,6 +452,102 @@ Awaitable<std::vector<net::MxRecord>> check_mx(Run& run)
   co_return hosts;
 }
 
+// The TLSA RRset of one MX host (step 5b) and what a DANE sender makes of it.
+struct MxTlsa
+{
+  net::DnsAnswer answer;
+  std::vector<net::TlsaRecord> records; // decoded, secure or not
+  bool dane = false;                    // secure and decoded records: DANE decides for this MX
+};
+
+json::object tlsa_json(const MxTlsa& tlsa)
+{
+  json::object object = answer_json(tlsa.answer);
+  json::array records;
+  for (const auto& record : tlsa.records) {
+    records.emplace_back(record.to_string());
+  }
+  object["records"] = std::move(records);
+  return object;
+}
+
+// Step 5b: `_25._tcp.<mx>` TLSA (RFC 7672 §2.2). The lookup's own findings (bogus, insecure,
+// failed, undecodable) are added here; the records a DANE sender uses are returned for the probes.
+Awaitable<MxTlsa> check_tlsa(Run& run, const std::string& mx)
+{
+  MxTlsa tlsa;
+  const std::string name = "_25._tcp." + mx;
+  tlsa.answer = co_await run.checker.dns().query(name, net::rrtype::tlsa);
+  for (const auto& rdata : tlsa.answer.rdata) {
+    if (auto record = net::decode_tlsa(rdata)) {
+      tlsa.records.push_back(std::move(*record));
+    }
+  }
+  json::object evidence = tlsa_json(tlsa);
+  evidence["mx"] = mx;
+  if (tlsa.answer.dnssec == net::DnssecStatus::bogus) {
+    evidence["result_type"] = "dnssec-invalid";
+    run.add("dnssec-invalid", Severity::error,
+            "The TLSA lookup of " + name + " is DNSSEC-bogus (" + tlsa.answer.why_bogus +
+                "): DANE senders defer mail to " + mx + " (RFC 7672 §2.2, RFC 8460 §4.3.2)",
+            std::move(evidence));
+    co_return tlsa;
+  }
+  if (tlsa.answer.failed()) {
+    run.add("dns-error", Severity::error,
+            "The TLSA lookup of " + name + " failed: " + tlsa.answer.failure +
+                "; DANE senders treat " + mx + " as unreachable (RFC 7672 §2.2)",
+            std::move(evidence));
+    co_return tlsa;
+  }
+  if (!tlsa.answer.has_data()) {
+    co_return tlsa;
+  }
+  if (tlsa.answer.dnssec == net::DnssecStatus::insecure) {
+    run.add("tlsa-not-dnssec", Severity::info,
+            name + " holds TLSA records, but they are not DNSSEC-validated: senders ignore them "
+                   "(RFC 7672 §2.2)",
+            std::move(evidence));
+    co_return tlsa;
+  }
+  if (tlsa.records.empty()) {
+    evidence["result_type"] = "tlsa-invalid";
+    run.add("tlsa-invalid", Severity::error,
+            "No TLSA record at " + name + " decodes: DANE senders cannot authenticate " + mx +
+                " (RFC 8460 §4.3.2)",
+            std::move(evidence));
+    co_return tlsa;
+  }
+  tlsa.dane = true;
+  co_return tlsa;
+}
+
+// The DANE outcome of one probe (step 5b): an error with the dane_result_type() code, or info.
+void report_dane(Run& run, const MxTlsa& tlsa, const net::SmtpProbe& probe)
+{
+  if (!probe.dane) {
+    return; // no handshake: the probe's own finding says why
+  }
+  json::object evidence = probe_json(probe);
+  evidence["tlsa"] = tlsa_json(tlsa);
+  const std::string where = "MX " + probe.mx_host + " at " + probe.address;
+  if (probe.dane->verdict == net::DaneOutcome::Verdict::verified) {
+    run.add("dane-verified", Severity::info,
+            where + " is authenticated by DANE (RFC 7672 §3): " + probe.dane->detail,
+            std::move(evidence));
+    return;
+  }
+  const auto result_type = net::dane_result_type(*probe.dane, tlsa.answer.dnssec);
+  if (result_type.empty()) {
+    return;
+  }
+  evidence["result_type"] = result_type;
+  run.add(std::string(result_type), Severity::error,
+          where + " fails DANE: " + probe.dane->detail +
+              ". DANE senders defer mail to it whatever the MTA-STS mode (RFC 8461 §2)",
+          std::move(evidence));
+}
+
 // Step 5: every address of every MX as a sender sees it (RFC 8461 §4.2, §5; RFC 8460 §4.3).
 Awaitable<void> check_smtp(Run& run, const std::vector<net::MxRecord>& hosts)
 {
@@ -455,9 +573,17 @@ Awaitable<void> check_smtp(Run& run, const std::vector<net::MxRecord>& hosts)
               "MX host " + host.exchange + " has no address (A or AAAA)", std::move(evidence));
       continue;
     }
+    const auto tlsa = co_await check_tlsa(run, host.exchange);
+    // RFC 7672 §2.2.3: the TLSA base domain is the MX host name (CNAMEs are not expanded).
+    probe_options.tlsa = tlsa.dane ? tlsa.records : std::vector<net::TlsaRecord>{};
+    probe_options.tlsa_base_domain = host.exchange;
+    bool dane_verified = false;
     for (const auto& address : addresses) {
       const auto probe =
           co_await net::probe_smtp(run.checker.tls(), host.exchange, address, probe_options);
+      report_dane(run, tlsa, probe);
+      dane_verified = dane_verified ||
+                      (probe.dane && probe.dane->verdict == net::DaneOutcome::Verdict::verified);
       const auto result_type = probe.result_type();
       if (!result_type.empty()) {
         run.add(result_type, run.by_mode(),
@@ -476,6 +602,20 @@ Awaitable<void> check_smtp(Run& run, const std::vector<net::MxRecord>& hosts)
                   probe_json(probe));
         }
       }
+    }
+    if (dane_verified && core::find_matching_pattern(run.policy->mx, host.exchange) == nullptr) {
+      json::object evidence = tlsa_json(tlsa);
+      evidence["mx"] = host.exchange;
+      json::array patterns;
+      for (const auto& pattern : run.policy->mx) {
+        patterns.emplace_back(pattern.text);
+      }
+      evidence["patterns"] = std::move(patterns);
+      run.add("dane-mx-not-in-sts-policy", Severity::warning,
+              "MX " + host.exchange +
+                  " is authenticated by DANE but matches no mx pattern of the MTA-STS policy: "
+                  "senders that use only MTA-STS refuse to deliver to it. Add an mx line for it",
+              std::move(evidence));
     }
   }
 }

@@ -10,13 +10,21 @@
 //      patterns (§4.1);
 //   5. unless disabled, probes every address of every MX with STARTTLS as a sender does (§4.2,
 //      §5) and checks that each leaf certificate outlives the policy's max_age;
+//   5b. with step 5, reads the TLSA RRset at `_25._tcp.<mx>` of every MX host (RFC 7672 §2.2).
+//      When it is DNSSEC-validated, DANE alone decides for that MX at a DANE sender (RFC 8461 §2:
+//      MTA-STS success must not override failing DANE): each probe verifies the presented chain
+//      against it on the live session (net/dane) and the outcome is reported regardless of the
+//      STS mode. The PKIX findings of step 5 are still reported, as STS-only senders check them.
+//      The TLSA base domain is the MX host name as listed, also when it is a CNAME (its
+//      DNSSEC-validated expansion, RFC 7672 §2.2.3, is not tried);
 //   6. reads `_smtp._tls.<domain>` (RFC 8460 §3).
 // Nothing here throws for DNS, HTTP, SMTP or TLS outcomes; each becomes a Problem.
 //
 // Problem codes (E error, W warning, I info; "E/W" = error under mode enforce, warning otherwise):
 //   domain-invalid                  E  the argument is not a host name
 //   dns-error                       E  a lookup failed (timeout, SERVFAIL, DNSSEC-bogus, ...), or
-//                                      an MX host has no address; W for `_smtp._tls`
+//                                      an MX host has no address; W for `_smtp._tls`; a bogus
+//                                      TLSA lookup is dnssec-invalid instead
 //   sts-record-missing              E  no `v=STSv1` record at `_mta-sts.<domain>`
 //   multiple-sts-records            E  more than one candidate record (§3.1: no policy)
 //   sts-record-invalid              E  the one candidate does not parse (parser code in evidence)
@@ -42,6 +50,17 @@
 //   mx-unreachable                  W  no SMTP dialogue with an MX address (connect, timeout,
 //                                      greeting, EHLO): senders retry, RFC 8460 §4.3.4
 //   certificate-expires-before-max-age W an MX leaf certificate expires before now + max_age
+//   dnssec-invalid                  E  the TLSA lookup of an MX is DNSSEC-bogus: DANE senders
+//                                      defer (RFC 8460 §4.3.2)
+//   tlsa-invalid, certificate-host-mismatch, certificate-expired, certificate-not-trusted,
+//   validation-failure              E  an MX address fails DANE with its DNSSEC-validated TLSA
+//                                      records (net::dane_result_type(); tlsa-invalid also when
+//                                      no record is usable or decodes), whatever the STS mode
+//   dane-verified                   I  an MX address is authenticated by DANE (evidence.dane)
+//   tlsa-not-dnssec                 I  an MX has TLSA records that are not DNSSEC-validated:
+//                                      senders ignore them (RFC 7672 §2.2)
+//   dane-mx-not-in-sts-policy       W  a DANE-authenticated MX matches no `mx` pattern: STS-only
+//                                      senders refuse it (spec §7)
 //   tlsrpt-record-missing           W  MTA-STS is published but `_smtp._tls.<domain>` is not
 //   tlsrpt-record-invalid           E  `_smtp._tls.<domain>` exists but is not valid
 //   tlsrpt-record-lint              W  a strict-profile finding in the TLSRPT record
@@ -111,7 +130,7 @@ private:
   boost::asio::ssl::context m_tls;
 };
 
-// Checks one domain (steps 1-6 above). Must be awaited on the Checker's io_context.
+// Checks one domain (steps 1-6 and 5b above). Must be awaited on the Checker's io_context.
 net::Awaitable<DomainResult> check_domain(Checker& checker, std::string domain);
 
 // Checks every domain, at most options().concurrency at a time on this one io_context (no

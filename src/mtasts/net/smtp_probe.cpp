@@ -423,6 +423,10 @@ Awaitable<Ending> run_probe(Session& session, SmtpProbe& probe, const SmtpProbeO
     co_return Ending::close;
   }
   probe.tls = collect_tls_evidence(session.ssl(), probe.mx_host);
+  if (!options.tlsa.empty()) {
+    // RFC 7672 §3: DANE authenticates the chain the server presented, on this session.
+    probe.dane = verify_dane(options.tlsa, session.ssl(), probe.mx_host, options.tlsa_base_domain);
+  }
   if (is_below_tls12(probe.tls->protocol)) {
     record(fail(SmtpFailure::tls_handshake,
                 fmt::format("the server negotiated {}; RFC 8461 §7.2 requires TLS 1.2 or later",

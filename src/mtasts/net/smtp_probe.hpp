@@ -4,10 +4,14 @@
 // (net/tls, core/cert_identity), then QUIT. No mail is sent. Every reply is read with a bounded
 // line reader under a per-reply deadline and an overall deadline, so a hostile or broken peer
 // (endless greeting, a byte per second, lines without CRLF, a huge certificate chain) is cut off
-// with a stated reason. The result is evidence; the caller decides the verdict.
+// with a stated reason. When the caller passes the MX host's TLSA records, the live session is
+// also authenticated with DANE (RFC 7672 §3, net/dane) before QUIT. The result is evidence; the
+// caller decides the verdict.
 #pragma once
 
 #include <mtasts/net/asio.hpp>
+#include <mtasts/net/dane.hpp>
+#include <mtasts/net/dns.hpp>
 #include <mtasts/net/tls.hpp>
 
 #include <boost/asio/ssl/context.hpp>
@@ -39,6 +43,14 @@ struct SmtpProbeOptions
   std::size_t max_line = 4096;
   // Most lines accepted in one multi-line reply (RFC 5321 §4.2.1 "ddd-" continuations).
   std::size_t max_reply_lines = 100;
+  // The DNSSEC-validated TLSA RRset of the MX host (RFC 7672 §2.2; obtaining it securely is the
+  // caller's part). When not empty, the chain the server presents is verified against it with
+  // verify_dane(tlsa, ssl, mx_host, tlsa_base_domain) right after the handshake, on the live
+  // session, and the outcome is SmtpProbe::dane. Empty = no DANE verification.
+  std::vector<TlsaRecord> tlsa;
+  // The name the TLSA RRset was found at (without the "_25._tcp." prefix): the MX host name or
+  // its DNSSEC-validated CNAME expansion (RFC 7672 §2.2.3), a DANE-TA(2) reference identifier.
+  std::string tlsa_base_domain;
 };
 
 // Why a probe did not end with a usable, verified TLS session. See SmtpProbe::result_type() for
@@ -77,7 +89,12 @@ struct SmtpProbe
   // as sent: "PIPELINING", "SIZE 10240000", "STARTTLS", ...
   std::vector<std::string> ehlo_capabilities;
   bool starttls_offered = false;
-  std::optional<TlsEvidence> tls;       // set when the TLS handshake completed
+  std::optional<TlsEvidence> tls; // set when the TLS handshake completed
+  // The DANE verification of the session (RFC 7672 §3): set when options.tlsa was not empty and
+  // the TLS handshake completed, whatever the PKIX verdict in `tls` (DANE ignores the trust
+  // store, RFC 7672 §3.1) and whatever `failure` says afterwards. DANE outcomes never change
+  // `failure` or result_type(); dane_result_type() maps them.
+  std::optional<DaneOutcome> dane;
   std::chrono::milliseconds elapsed{0}; // the whole probe, the closing QUIT included
   SmtpFailure failure = SmtpFailure::none;
   std::string detail; // plain-English explanation of the failure, quoting the peer's reply
