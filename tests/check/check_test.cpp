@@ -27,6 +27,8 @@ const std::string k_good_mx = "127.0.0.20";
 const std::string k_no_starttls_mx = "127.0.0.21";
 const std::string k_expired_mx = "127.0.0.22";
 const std::string k_dane_mx = "127.0.0.23"; // certificate for mx1.<every dane scenario>.test
+const std::string k_second_policy_address = "127.0.0.11"; // Scenario::second_policy_body
+const std::string k_provider_address = "127.0.0.12";      // mta-sts.provider.test
 
 std::string policy(const std::string& mode, const std::string& mx,
                    const std::string& max_age = "86400")
@@ -51,6 +53,21 @@ struct Scenario
   // wrong digest, signed; "bogus": the right digest, tampered after signing; "insecure": the
   // right digest in an unsigned zone.
   std::string dane;
+  // The policy host's certificate; none: one for exactly the site's host name.
+  std::optional<testworld::CertificateRequest> policy_certificate;
+  int policy_status = 200;
+  // Non-empty: `mta-sts` is a CNAME to this name instead of an A record, and the site is
+  // `site_host` at `policy_address` (a provider's host serving several customers).
+  std::string policy_cname;
+  std::string site_host;
+  std::string policy_address = k_policy_address;
+  // Non-empty: a second A record for `mta-sts` at k_second_policy_address, serving this body.
+  std::string second_policy_body;
+  // Non-empty: the MX is mx1.<name>.test at this address, with its own receiver.
+  std::string mx_address;
+  SmtpBehaviour mx_behaviour = SmtpBehaviour::good;
+  std::optional<testworld::CertificateRequest> mx_certificate; // none: for mx1.<name>.test
+  bool own_run = false; // not in all_results(): checked by its own test with its own options
 };
 
 Scenario make(std::string name, std::string policy_body)
@@ -106,6 +123,71 @@ std::vector<Scenario> scenarios()
   dane_uncovered.dane = "match";
   dane_uncovered.mx = "mx1.daneuncovered.test.";
   list.push_back(dane_uncovered);
+  auto notfound = make("notfound", enforce);
+  notfound.policy_status = 404;
+  list.push_back(notfound);
+  auto toolarge = make("toolarge", enforce);
+  while (toolarge.policy_body.size() < 70 * 1024) {
+    toolarge.policy_body += "mx: mx1.good.test\r\n";
+  }
+  list.push_back(toolarge);
+  auto expiredpolicy = make("expiredpolicy", enforce);
+  expiredpolicy.policy_certificate = testworld::CertificateRequest{
+      "mta-sts.expiredpolicy.test", {"mta-sts.expiredpolicy.test"}, {}};
+  expiredpolicy.policy_certificate->valid_from = -std::chrono::hours(48);
+  expiredpolicy.policy_certificate->valid_until = -std::chrono::hours(24);
+  list.push_back(expiredpolicy);
+  auto selfsignedpolicy = make("selfsignedpolicy", enforce);
+  selfsignedpolicy.policy_certificate = testworld::CertificateRequest{
+      "mta-sts.selfsignedpolicy.test", {"mta-sts.selfsignedpolicy.test"}, {}};
+  selfsignedpolicy.policy_certificate->self_signed = true;
+  list.push_back(selfsignedpolicy);
+  // Both bodies are valid and equally healthy; only max_age differs.
+  auto twoaddr = make("twoaddr", enforce);
+  twoaddr.second_policy_body = policy("enforce", "mx1.good.test", "604800");
+  list.push_back(twoaddr);
+  // RFC 8461 §8.2: a delegated policy host must still present a certificate for
+  // mta-sts.<customer>. cnamebad meets the provider's default site (its own name only);
+  // cnamegood has an SNI site whose certificate also names the customer.
+  auto cnamebad = make("cnamebad", enforce);
+  cnamebad.policy_cname = "mta-sts.provider.test.";
+  cnamebad.site_host = "mta-sts.provider.test";
+  cnamebad.policy_address = k_provider_address;
+  list.push_back(cnamebad);
+  auto cnamegood = make("cnamegood", enforce);
+  cnamegood.policy_cname = "mta-sts.provider.test.";
+  cnamegood.site_host = "mta-sts.cnamegood.test";
+  cnamegood.policy_address = k_provider_address;
+  cnamegood.policy_certificate = testworld::CertificateRequest{
+      "mta-sts.provider.test", {"mta-sts.provider.test", "mta-sts.cnamegood.test"}, {}};
+  list.push_back(cnamegood);
+  const auto own_mx = [&](const std::string& name, const std::string& address) {
+    auto scenario = make(name, policy("enforce", "mx1." + name + ".test"));
+    scenario.mx = "mx1." + name + ".test.";
+    scenario.mx_address = address;
+    return scenario;
+  };
+  auto mxwrongname = own_mx("mxwrongname", "127.0.0.24");
+  mxwrongname.mx_certificate =
+      testworld::CertificateRequest{"mx1.other.test", {"mx1.other.test"}, {}};
+  list.push_back(mxwrongname);
+  auto mxselfsigned = own_mx("mxselfsigned", "127.0.0.25");
+  mxselfsigned.mx_certificate =
+      testworld::CertificateRequest{"mx1.mxselfsigned.test", {"mx1.mxselfsigned.test"}, {}};
+  mxselfsigned.mx_certificate->self_signed = true;
+  list.push_back(mxselfsigned);
+  auto mxwildcard = own_mx("mxwildcard", "127.0.0.26");
+  mxwildcard.mx_certificate =
+      testworld::CertificateRequest{"*.mxwildcard.test", {"*.mxwildcard.test"}, {}};
+  list.push_back(mxwildcard);
+  auto badtlsrpt = make("badtlsrpt", enforce);
+  badtlsrpt.tlsrpt_record = false;
+  badtlsrpt.records = {"_smtp._tls IN TXT \"v=TLSRPTv1; rua=tlsrpt@x.test\""};
+  list.push_back(badtlsrpt);
+  auto drip = own_mx("drip", "127.0.0.27");
+  drip.mx_behaviour = SmtpBehaviour::drip;
+  drip.own_run = true;
+  list.push_back(drip);
   return list;
 }
 
@@ -172,7 +254,17 @@ public:
         zone.break_type = "TLSA";
       }
       zone.records.push_back("@ IN MX 10 " + scenario.mx);
-      zone.records.push_back("mta-sts IN A " + k_policy_address);
+      if (scenario.policy_cname.empty()) {
+        zone.records.push_back("mta-sts IN A " + k_policy_address);
+      } else {
+        zone.records.push_back("mta-sts IN CNAME " + scenario.policy_cname);
+      }
+      if (!scenario.second_policy_body.empty()) {
+        zone.records.push_back("mta-sts IN A " + k_second_policy_address);
+      }
+      if (!scenario.mx_address.empty()) {
+        zone.records.push_back("mx1 IN A " + scenario.mx_address);
+      }
       if (scenario.sts_record) {
         zone.records.push_back("_mta-sts IN TXT \"v=STSv1; id=20261123T000000Z\"");
       }
@@ -186,12 +278,26 @@ public:
       zones.push_back(std::move(zone));
 
       const std::string host = "mta-sts." + domain;
-      const auto files = issue(scenario.name, named(scenario.wrong_certificate ? domain : host));
-      auto policy_site = site(host, files, scenario.policy_body);
+      const std::string site_host = scenario.site_host.empty() ? host : scenario.site_host;
+      const auto files =
+          issue(scenario.name, scenario.policy_certificate.value_or(
+                                   named(scenario.wrong_certificate ? domain : site_host)));
+      auto policy_site = site(site_host, files, scenario.policy_body);
+      policy_site.address = scenario.policy_address;
+      policy_site.status = scenario.policy_status;
       policy_site.content_type = scenario.content_type;
       policy_site.redirect_to = scenario.redirect_to;
-      sites.push_back(std::move(policy_site));
+      sites.push_back(policy_site);
+      if (!scenario.second_policy_body.empty()) {
+        policy_site.address = k_second_policy_address;
+        policy_site.body = scenario.second_policy_body;
+        sites.push_back(std::move(policy_site));
+      }
     }
+    testworld::Zone provider;
+    provider.origin = "provider.test";
+    provider.records = {"mta-sts IN A " + k_provider_address};
+    zones.push_back(std::move(provider));
     auto nsd = testworld::Nsd::start(s_scratch.path() / "dns", zones);
     ASSERT_TRUE(nsd) << nsd.error();
     s_nsd.emplace(std::move(*nsd));
@@ -218,6 +324,13 @@ public:
           issue("mx-nostarttls", named("mx1.nostarttls.test")));
     start(k_expired_mx, SmtpBehaviour::good, issue("mx-expired", expired_request));
     start(k_dane_mx, SmtpBehaviour::good, dane_files);
+    for (const auto& scenario : scenarios()) {
+      if (!scenario.mx_address.empty()) {
+        const std::string mx = "mx1." + scenario.name + ".test";
+        start(scenario.mx_address, scenario.mx_behaviour,
+              issue("mx-" + scenario.name, scenario.mx_certificate.value_or(named(mx))));
+      }
+    }
     s_ca_file = ca->ca_file();
   }
   void TearDown() override
@@ -258,7 +371,9 @@ const std::map<std::string, check::DomainResult>& all_results()
   static const auto results = [] {
     std::vector<std::string> domains;
     for (const auto& scenario : scenarios()) {
-      domains.push_back(scenario.name + ".test");
+      if (!scenario.own_run) {
+        domains.push_back(scenario.name + ".test");
+      }
     }
     auto options = world_options();
     options.concurrency = 4;
@@ -426,6 +541,119 @@ TEST(Check, DaneBogusTlsaIsDnssecInvalid)
   EXPECT_EQ(problem->evidence.at("name"), "_25._tcp.mx1.danebogus.test");
 }
 
+TEST(Check, PolicyNotFound)
+{
+  EXPECT_EQ(codes("notfound.test"),
+            (Codes{"sts-policy-fetch-error:error", "tlsrpt-record-valid:info"}));
+  const auto* problem = find_problem("notfound.test", "sts-policy-fetch-error");
+  ASSERT_NE(problem, nullptr);
+  EXPECT_EQ(problem->evidence.at("status").as_int64(), 404);
+  EXPECT_EQ(problem->evidence.at("failure"), "http-status");
+}
+
+TEST(Check, PolicyBodyTooLarge)
+{
+  EXPECT_EQ(codes("toolarge.test"),
+            (Codes{"sts-policy-fetch-error:error", "tlsrpt-record-valid:info"}));
+  const auto* problem = find_problem("toolarge.test", "sts-policy-fetch-error");
+  ASSERT_NE(problem, nullptr);
+  EXPECT_EQ(problem->evidence.at("failure"), "too-large");
+}
+
+TEST(Check, ExpiredPolicyCertificate)
+{
+  EXPECT_EQ(codes("expiredpolicy.test"),
+            (Codes{"sts-webpki-invalid:error", "tlsrpt-record-valid:info"}));
+  const auto* problem = find_problem("expiredpolicy.test", "sts-webpki-invalid");
+  ASSERT_NE(problem, nullptr);
+  EXPECT_EQ(problem->evidence.at("failure"), "certificate");
+  EXPECT_EQ(problem->evidence.at("tls").at("chain"), "expired");
+}
+
+TEST(Check, SelfSignedPolicyCertificate)
+{
+  EXPECT_EQ(codes("selfsignedpolicy.test"),
+            (Codes{"sts-webpki-invalid:error", "tlsrpt-record-valid:info"}));
+  const auto* problem = find_problem("selfsignedpolicy.test", "sts-webpki-invalid");
+  ASSERT_NE(problem, nullptr);
+  EXPECT_EQ(problem->evidence.at("tls").at("chain"), "untrusted");
+}
+
+TEST(Check, PolicyDiffersBetweenAddresses)
+{
+  EXPECT_EQ(codes("twoaddr.test"),
+            (Codes{"policy-differs-between-addresses:error", "tlsrpt-record-valid:info"}));
+  const auto* problem = find_problem("twoaddr.test", "policy-differs-between-addresses");
+  ASSERT_NE(problem, nullptr);
+  std::vector<std::string> addresses;
+  for (const auto& body : problem->evidence.at("bodies").as_array()) {
+    addresses.emplace_back(body.at("address").as_string());
+  }
+  std::ranges::sort(addresses);
+  EXPECT_EQ(addresses, (std::vector<std::string>{k_policy_address, k_second_policy_address}));
+}
+
+TEST(Check, CnameDelegatedPolicyHostNeedsTheCustomerName)
+{
+  EXPECT_EQ(codes("cnamebad.test"),
+            (Codes{"sts-webpki-invalid:error", "tlsrpt-record-valid:info"}));
+  const auto* problem = find_problem("cnamebad.test", "sts-webpki-invalid");
+  ASSERT_NE(problem, nullptr);
+  EXPECT_EQ(problem->evidence.at("address"), k_provider_address.c_str());
+  EXPECT_EQ(problem->evidence.at("host"), "mta-sts.cnamebad.test");
+  EXPECT_EQ(problem->evidence.at("tls").at("certificate").at("san_dns_names").as_array().at(0),
+            "mta-sts.provider.test");
+  EXPECT_EQ(problem->evidence.at("tls").at("chain"), "trusted");
+  EXPECT_EQ(problem->evidence.at("tls").at("identity_matched"), false);
+}
+
+TEST(Check, MxCertificateForAnotherName)
+{
+  EXPECT_EQ(codes("mxwrongname.test"),
+            (Codes{"certificate-host-mismatch:error", "tlsrpt-record-valid:info"}));
+}
+
+TEST(Check, MxSelfSignedCertificate)
+{
+  EXPECT_EQ(codes("mxselfsigned.test"),
+            (Codes{"certificate-not-trusted:error", "tlsrpt-record-valid:info"}));
+}
+
+TEST(Check, InvalidTlsrptRecord)
+{
+  EXPECT_EQ(codes("badtlsrpt.test"), Codes{"tlsrpt-record-invalid:error"});
+  EXPECT_FALSE(all_results().at("badtlsrpt.test").ok());
+  const auto* problem = find_problem("badtlsrpt.test", "tlsrpt-record-invalid");
+  ASSERT_NE(problem, nullptr);
+  EXPECT_EQ(problem->evidence.at("parser_code"), "rua-no-scheme");
+}
+
+TEST(Check, DrippingMxTimesOutWithinTheDeadline)
+{
+  auto options = world_options();
+  options.timeout = std::chrono::milliseconds(500);
+  const auto started = std::chrono::steady_clock::now();
+  auto results = check::run_checks(options, {"drip.test"});
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  ASSERT_TRUE(results) << results.error();
+  ASSERT_EQ(results->size(), 1U);
+  std::vector<std::string> list;
+  for (const auto& problem : results->front().problems) {
+    list.push_back(problem.code + ":" + std::string(check::severity_name(problem.severity)));
+  }
+  std::ranges::sort(list);
+  EXPECT_EQ(list, (Codes{"mx-unreachable:warning", "tlsrpt-record-valid:info"}));
+  const auto& problems = results->front().problems;
+  const auto found = std::ranges::find(problems, "mx-unreachable", &check::Problem::code);
+  ASSERT_NE(found, problems.end());
+  EXPECT_EQ(found->evidence.at("failure"), "timeout");
+  EXPECT_EQ(found->evidence.at("address"), "127.0.0.27");
+  // The checker's own deadlines (3 x 500 ms per probe) cut the peer off; without them the
+  // dialogue would last until the receiver gives up after 10 s. The bound is loose on purpose:
+  // it proves the cut-off without turning machine load into a failure.
+  EXPECT_LT(elapsed, std::chrono::seconds(8));
+}
+
 // --- success -----------------------------------------------------------------------------------
 
 TEST(Check, DaneMatchingTlsaIsVerified)
@@ -454,6 +682,17 @@ TEST(Check, DaneMxOutsideTheStsPolicyIsAWarning)
       codes("daneuncovered.test"),
       (Codes{"dane-mx-not-in-sts-policy:warning", "dane-verified:info", "mx-not-covered:warning",
              "mx-pattern-unused:warning", "testing-mode:info", "tlsrpt-record-valid:info"}));
+}
+
+TEST(Check, CnameDelegatedPolicyHostWithTheCustomerName)
+{
+  EXPECT_EQ(codes("cnamegood.test"), Codes{"tlsrpt-record-valid:info"});
+  EXPECT_TRUE(all_results().at("cnamegood.test").ok());
+}
+
+TEST(Check, WildcardMxCertificate)
+{
+  EXPECT_EQ(codes("mxwildcard.test"), Codes{"tlsrpt-record-valid:info"});
 }
 
 TEST(Check, HealthyDomain)

@@ -15,6 +15,10 @@
 
 namespace {
 
+// The detail above says which limit fired; this only shows the peer did not hold the probe until
+// the receiver gives up (10 s). Loose on purpose, so machine load never fails a test.
+constexpr auto k_cut_off = std::chrono::seconds(8);
+
 using namespace mtasts;
 using net::SmtpFailure;
 using testworld::SmtpBehaviour;
@@ -294,7 +298,7 @@ TEST(SmtpProbe, DripIsCutOffByTheReadTimeout)
   EXPECT_EQ(result.failure, SmtpFailure::timeout) << result.detail;
   EXPECT_EQ(result.result_type(), "");
   EXPECT_NE(result.detail.find("read timeout of 1 s"), std::string::npos) << result.detail;
-  EXPECT_LT(result.elapsed, std::chrono::milliseconds(2500));
+  EXPECT_LT(result.elapsed, k_cut_off);
   EXPECT_EQ(result.banner, "");
 }
 
@@ -306,7 +310,7 @@ TEST(SmtpProbe, DripIsCutOffByTheTotalDeadline)
   const auto result = probe("mx.drip.test", k_drip, options);
   EXPECT_EQ(result.failure, SmtpFailure::timeout) << result.detail;
   EXPECT_NE(result.detail.find("total deadline of 1.5 s"), std::string::npos) << result.detail;
-  EXPECT_LT(result.elapsed, std::chrono::milliseconds(3000));
+  EXPECT_LT(result.elapsed, k_cut_off);
 }
 
 TEST(SmtpProbe, SilentServerTimesOut)
@@ -316,7 +320,7 @@ TEST(SmtpProbe, SilentServerTimesOut)
   const auto result = probe("mx.silent.test", k_silent, options);
   EXPECT_EQ(result.failure, SmtpFailure::timeout) << result.detail;
   EXPECT_EQ(result.result_type(), "");
-  EXPECT_LT(result.elapsed, std::chrono::milliseconds(2500));
+  EXPECT_LT(result.elapsed, k_cut_off);
 }
 
 TEST(SmtpProbe, EndlessBannerIsCutOffAtMaxReplyLines)
@@ -325,7 +329,7 @@ TEST(SmtpProbe, EndlessBannerIsCutOffAtMaxReplyLines)
   EXPECT_EQ(result.failure, SmtpFailure::protocol) << result.detail;
   EXPECT_EQ(result.result_type(), "");
   EXPECT_NE(result.detail.find("more than 100 lines"), std::string::npos) << result.detail;
-  EXPECT_LT(result.elapsed, std::chrono::seconds(2));
+  EXPECT_LT(result.elapsed, k_cut_off);
 }
 
 TEST(SmtpProbe, HugeLineIsCutOffAtMaxLine)
@@ -336,7 +340,7 @@ TEST(SmtpProbe, HugeLineIsCutOffAtMaxLine)
   EXPECT_EQ(result.failure, SmtpFailure::protocol) << result.detail;
   EXPECT_EQ(result.result_type(), "");
   EXPECT_NE(result.detail.find("longer than 512 bytes"), std::string::npos) << result.detail;
-  EXPECT_LT(result.elapsed, std::chrono::seconds(2));
+  EXPECT_LT(result.elapsed, k_cut_off);
 }
 
 TEST(SmtpProbe, HugeCertificateChainIsCutOff)
@@ -345,7 +349,7 @@ TEST(SmtpProbe, HugeCertificateChainIsCutOff)
   EXPECT_EQ(result.failure, SmtpFailure::tls_handshake) << result.detail;
   EXPECT_EQ(result.result_type(), "validation-failure");
   EXPECT_NE(result.detail.find("excessive message size"), std::string::npos) << result.detail;
-  EXPECT_LT(result.elapsed, std::chrono::seconds(3));
+  EXPECT_LT(result.elapsed, k_cut_off);
 }
 
 // --- success -----------------------------------------------------------------------------------
