@@ -7,10 +7,6 @@
 // or a run fails outright).
 //
 // Usage: bench_check [--domains N] [--concurrency C] [--mtasts PATH] [--mailauth-script PATH]
-#include "pki.hpp"
-#include "smtp_receiver.hpp"
-#include "world.hpp"
-
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -23,6 +19,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pki.hpp"
+#include "smtp_receiver.hpp"
+#include "world.hpp"
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -248,7 +247,8 @@ int main(int argc, char** argv)
   auto policy_files = ca->issue("policy-hosts", policy_request);
   auto mx_files = ca->issue("mx-hosts", mx_request);
   if (!policy_files || !mx_files) {
-    fmt::print(stderr, "bench_check: {}\n", !policy_files ? policy_files.error() : mx_files.error());
+    fmt::print(stderr, "bench_check: {}\n",
+               !policy_files ? policy_files.error() : mx_files.error());
     return 1;
   }
 
@@ -273,8 +273,8 @@ int main(int argc, char** argv)
     site.address = k_policy_address;
     site.certificate = policy_files->certificate;
     site.key = policy_files->key;
-    site.body = fmt::format(
-        "version: STSv1\r\nmode: enforce\r\nmx: mx1.{}\r\nmax_age: 604800\r\n", domain);
+    site.body =
+        fmt::format("version: STSv1\r\nmode: enforce\r\nmx: mx1.{}\r\nmax_age: 604800\r\n", domain);
     sites.push_back(std::move(site));
   }
   const auto domains_file = scratch.path() / "domains.txt";
@@ -300,14 +300,15 @@ int main(int argc, char** argv)
     fmt::print(stderr, "bench_check: SMTP receiver: {}\n", receiver.error());
     return 1;
   }
-  fmt::print("world ready in {:.1f} s (NSD {} zones, nginx {} sites on {}, SMTP on {}:25)\n\n",
-             std::chrono::duration<double>(std::chrono::steady_clock::now() - build_started).count(),
-             count, count, k_policy_address, k_mx_address);
+  fmt::print(
+      "world ready in {:.1f} s (NSD {} zones, nginx {} sites on {}, SMTP on {}:25)\n\n",
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - build_started).count(),
+      count, count, k_policy_address, k_mx_address);
 
   const std::string ca_file = ca->ca_file().string();
   const std::string concurrency_text = std::to_string(concurrency);
-  const std::vector<std::string> check_base = {mtasts,         "check",   "--json",
-                                               "--dns-server", k_dns,     "--ca-file",
+  const std::vector<std::string> check_base = {mtasts,         "check",         "--json",
+                                               "--dns-server", k_dns,           "--ca-file",
                                                ca_file,        "--concurrency", concurrency_text};
   int failures = 0;
 
@@ -379,8 +380,8 @@ int main(int argc, char** argv)
 
   fmt::print("\n| tool | domains | seconds | domains/s | client CPU s |\n"
              "|---|---:|---:|---:|---:|\n");
-  fmt::print("| mtasts check (1 domain, median of 3) | 1 | {:.3f} | {:.1f} | - |\n",
-             single_seconds, 1.0 / single_seconds);
+  fmt::print("| mtasts check (1 domain, median of 3) | 1 | {:.3f} | {:.1f} | - |\n", single_seconds,
+             1.0 / single_seconds);
   fmt::print("| mtasts check (SMTP probing on) | {} | {:.3f} | {:.1f} | {:.2f} |\n", count,
              all.seconds, count / all.seconds, all.cpu_seconds);
   fmt::print("| mailauth getPolicy + validateMx | {} | {:.3f} | {:.1f} | {:.2f} |\n", count,
