@@ -39,46 +39,18 @@ namespace {
 
 // --- RAII for the OpenSSL handles the tests create ---
 
-struct EvpPkeyDeleter
-{
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-struct EvpPkeyCtxDeleter
-{
-  void operator()(EVP_PKEY_CTX* ctx) const { EVP_PKEY_CTX_free(ctx); }
-};
-struct X509Deleter
-{
-  void operator()(X509* certificate) const { X509_free(certificate); }
-};
-struct X509ExtensionDeleter
-{
-  void operator()(X509_EXTENSION* extension) const { X509_EXTENSION_free(extension); }
-};
-struct X509StoreDeleter
-{
-  void operator()(X509_STORE* store) const { X509_STORE_free(store); }
-};
-struct X509StoreCtxDeleter
-{
-  void operator()(X509_STORE_CTX* ctx) const { X509_STORE_CTX_free(ctx); }
-};
 struct X509StackDeleter
 {
   void operator()(STACK_OF(X509) * stack) const { sk_X509_pop_free(stack, X509_free); }
 };
-struct BioDeleter
-{
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyDeleter>;
-using EvpPkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, EvpPkeyCtxDeleter>;
-using X509Ptr = std::unique_ptr<X509, X509Deleter>;
-using X509ExtensionPtr = std::unique_ptr<X509_EXTENSION, X509ExtensionDeleter>;
-using X509StorePtr = std::unique_ptr<X509_STORE, X509StoreDeleter>;
-using X509StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, X509StoreCtxDeleter>;
+using mtasts::net::BioPtr;
+using mtasts::net::EvpPkeyCtxPtr;
+using mtasts::net::EvpPkeyPtr;
+using mtasts::net::X509ExtensionPtr;
+using mtasts::net::X509Ptr;
+using mtasts::net::X509StoreCtxPtr;
+using mtasts::net::X509StorePtr;
 using X509StackPtr = std::unique_ptr<STACK_OF(X509), X509StackDeleter>;
-using BioPtr = std::unique_ptr<BIO, BioDeleter>;
 
 constexpr std::int64_t k_day = 86400;
 

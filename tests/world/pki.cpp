@@ -1,5 +1,7 @@
 #include "pki.hpp"
 
+#include <mtasts/net/openssl_handles.hpp>
+
 #include <fmt/format.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -14,24 +16,12 @@ namespace mtasts::testworld {
 
 namespace {
 
-struct KeyDeleter
-{
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-struct CertificateDeleter
-{
-  void operator()(X509* certificate) const { X509_free(certificate); }
-};
-struct ExtensionDeleter
-{
-  void operator()(X509_EXTENSION* extension) const { X509_EXTENSION_free(extension); }
-};
 struct FileDeleter
 {
   void operator()(FILE* file) const { std::fclose(file); }
 };
-using KeyPtr = std::unique_ptr<EVP_PKEY, KeyDeleter>;
-using CertificatePtr = std::unique_ptr<X509, CertificateDeleter>;
+using KeyPtr = net::EvpPkeyPtr;
+using CertificatePtr = net::X509Ptr;
 
 KeyPtr make_key()
 {
@@ -42,8 +32,7 @@ bool add_extension(X509* certificate, X509* issuer, int nid, const std::string& 
 {
   X509V3_CTX context;
   X509V3_set_ctx(&context, issuer, certificate, nullptr, nullptr, 0);
-  const std::unique_ptr<X509_EXTENSION, ExtensionDeleter> extension(
-      X509V3_EXT_conf_nid(nullptr, &context, nid, value.c_str()));
+  const net::X509ExtensionPtr extension(X509V3_EXT_conf_nid(nullptr, &context, nid, value.c_str()));
   return extension && X509_add_ext(certificate, extension.get(), -1) == 1;
 }
 

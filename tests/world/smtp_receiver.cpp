@@ -1,5 +1,6 @@
 #include "smtp_receiver.hpp"
 
+#include <mtasts/net/openssl_handles.hpp>
 #include <mtasts/util/strings.hpp>
 
 #include <fmt/format.h>
@@ -43,25 +44,13 @@ constexpr std::size_t k_io_chunk = 16 * 1024;    // one read or TLS write
 constexpr auto k_drip_interval = std::chrono::seconds(1);
 constexpr auto k_linger = std::chrono::seconds(1); // waiting for the client to close after QUIT
 
-struct SslCtxDeleter
-{
-  void operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); }
-};
-struct SslDeleter
-{
-  void operator()(SSL* ssl) const { SSL_free(ssl); }
-};
-struct X509Deleter
-{
-  void operator()(X509* certificate) const { X509_free(certificate); }
-};
 struct FileDeleter
 {
   void operator()(FILE* file) const { std::fclose(file); }
 };
-using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxDeleter>;
-using SslPtr = std::unique_ptr<SSL, SslDeleter>;
-using X509Ptr = std::unique_ptr<X509, X509Deleter>;
+using net::SslCtxPtr;
+using net::SslPtr;
+using net::X509Ptr;
 
 // An owned file descriptor.
 class UniqueFd

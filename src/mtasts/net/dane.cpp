@@ -1,5 +1,6 @@
 #include <mtasts/core/cert_identity.hpp>
 #include <mtasts/net/dane.hpp>
+#include <mtasts/net/openssl_handles.hpp>
 #include <mtasts/net/tls.hpp>
 #include <mtasts/util/rfc3339.hpp>
 
@@ -22,31 +23,11 @@ namespace mtasts::net {
 
 namespace {
 
-struct X509Deleter
-{
-  void operator()(X509* certificate) const { X509_free(certificate); }
-};
-struct EvpPkeyDeleter
-{
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-struct X509StoreDeleter
-{
-  void operator()(X509_STORE* store) const { X509_STORE_free(store); }
-};
-struct X509StoreCtxDeleter
-{
-  void operator()(X509_STORE_CTX* ctx) const { X509_STORE_CTX_free(ctx); }
-};
 // The stack borrows its certificates: only the stack itself is freed.
 struct BorrowedX509StackDeleter
 {
   void operator()(STACK_OF(X509) * stack) const { sk_X509_free(stack); }
 };
-using X509Ptr = std::unique_ptr<X509, X509Deleter>;
-using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyDeleter>;
-using X509StorePtr = std::unique_ptr<X509_STORE, X509StoreDeleter>;
-using X509StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, X509StoreCtxDeleter>;
 using BorrowedX509StackPtr = std::unique_ptr<STACK_OF(X509), BorrowedX509StackDeleter>;
 
 using Bytes = std::vector<unsigned char>;

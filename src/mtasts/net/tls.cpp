@@ -1,4 +1,5 @@
 #include <mtasts/core/cert_identity.hpp>
+#include <mtasts/net/openssl_handles.hpp>
 #include <mtasts/net/tls.hpp>
 
 #include <fmt/format.h>
@@ -22,17 +23,6 @@
 namespace mtasts::net {
 
 namespace {
-
-struct BioDeleter
-{
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-struct GeneralNamesDeleter
-{
-  void operator()(GENERAL_NAMES* names) const { GENERAL_NAMES_free(names); }
-};
-using BioPtr = std::unique_ptr<BIO, BioDeleter>;
-using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, GeneralNamesDeleter>;
 
 // Drains this thread's OpenSSL error queue into one line.
 std::string openssl_errors()
@@ -167,16 +157,6 @@ bool is_below_tls12(std::string_view protocol)
 }
 
 } // namespace
-
-void SslCtxDeleter::operator()(SSL_CTX* ctx) const
-{
-  SSL_CTX_free(ctx);
-}
-
-void SslDeleter::operator()(SSL* ssl) const
-{
-  SSL_free(ssl);
-}
 
 CertificateSummary summarize_certificate(X509* certificate)
 {

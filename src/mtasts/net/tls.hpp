@@ -5,6 +5,7 @@
 // identity rule of core/cert_identity.hpp, and expressed as an RFC 8460 §4.3 result type.
 #pragma once
 
+#include <mtasts/net/openssl_handles.hpp>
 #include <mtasts/util/expected.hpp>
 
 #include <openssl/types.h>
@@ -16,19 +17,6 @@
 #include <vector>
 
 namespace mtasts::net {
-
-// --- Owned OpenSSL handles ---
-
-struct SslCtxDeleter
-{
-  void operator()(SSL_CTX* ctx) const;
-};
-struct SslDeleter
-{
-  void operator()(SSL* ssl) const;
-};
-using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxDeleter>;
-using SslPtr = std::unique_ptr<SSL, SslDeleter>;
 
 // --- Certificates ---
 
