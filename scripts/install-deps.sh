@@ -9,8 +9,10 @@ packages=(
   # libraries (see docs/ARCHITECTURE.md, "Dependencies")
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libcli11-dev libfmt-dev libspdlog-dev zlib1g-dev libidn2-dev libssl-dev libunbound-dev
+  libsqlite3-dev libhiredis-dev libtomlplusplus-dev
   # tests and benchmarks; the test world (real servers in a private network namespace)
   libgtest-dev libgmock-dev libbenchmark-dev iproute2 nsd ldnsutils nginx-light
+  postfix redis-server swaks util-linux
 )
 
 missing=()
@@ -29,5 +31,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Postfix: "No configuration" writes no /etc/postfix/main.cf; the tests run their own instances
+# with their own config directories, and no package daemon is started by the tests.
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
