@@ -45,3 +45,24 @@ endif()
 if(MTASTS_BUILD_BENCH AND NOT MTASTS_FUZZ)
   find_package(benchmark CONFIG REQUIRED)
 endif()
+
+# Policy stores (src/mtasts/store): SQLite through CMake's FindSQLite3; hiredis 0.14 by path,
+# because Debian's hiredis.pc puts the include dir inside hiredis/ (we include <hiredis/hiredis.h>).
+find_package(SQLite3 REQUIRED)
+add_library(dep::sqlite3 INTERFACE IMPORTED)
+target_link_libraries(dep::sqlite3 INTERFACE SQLite::SQLite3)
+find_path(HIREDIS_INCLUDE_DIR hiredis/hiredis.h REQUIRED)
+find_library(HIREDIS_LIBRARY hiredis REQUIRED)
+add_library(dep::hiredis INTERFACE IMPORTED)
+target_include_directories(dep::hiredis INTERFACE ${HIREDIS_INCLUDE_DIR})
+target_link_libraries(dep::hiredis INTERFACE ${HIREDIS_LIBRARY})
+
+# toml++ (config files; compiled library from Debian, TOML_HEADER_ONLY=0 via pkg-config)
+pkg_check_modules(TOMLPLUSPLUS REQUIRED IMPORTED_TARGET tomlplusplus)
+add_library(dep::tomlplusplus INTERFACE IMPORTED)
+target_link_libraries(dep::tomlplusplus INTERFACE PkgConfig::TOMLPLUSPLUS)
+
+# spdlog (daemon logs) with Debian's external fmt
+find_package(spdlog CONFIG REQUIRED)
+add_library(dep::spdlog INTERFACE IMPORTED)
+target_link_libraries(dep::spdlog INTERFACE spdlog::spdlog)

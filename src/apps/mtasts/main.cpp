@@ -2,6 +2,7 @@
 // the library; see docs/CLI.md for the public contract (exit codes 0/1/2, --json documents).
 #include <mtasts/cli/check_command.hpp>
 #include <mtasts/cli/commands.hpp>
+#include <mtasts/cli/resolver_command.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -163,6 +164,56 @@ int main(int argc, char** argv)
     checks.check.now = now;
     run = [&](const cli::Io& io) { return cli::check(checks, io); };
   });
+
+  // --- resolver
+  resolver::DaemonOptions daemon;
+  cli::ResolverQueryOptions query;
+  cli::ResolverFlushOptions flush;
+  auto* resolver_cmd = app.add_subcommand(
+      "resolver", "MTA-STS policy daemon for Postfix (socketmap smtp_tls_policy_maps)");
+  auto add_daemon_options = [&](CLI::App* command) {
+    command->add_option("--config", daemon.config_file,
+                        "TOML configuration (default /etc/mtasts/mtasts.toml if present)");
+    command->add_option("--dns-server", daemon.dns_servers,
+                        "Send all DNS here (IP or IP:PORT) instead of the system resolver");
+    command->add_option("--trust-anchor", daemon.trust_anchor, "DNSSEC trust anchors (DS/DNSKEY)");
+    command->add_option("--ca-file", daemon.ca_file, "Trust these PEM roots, not the system store");
+  };
+  add_daemon_options(resolver_cmd);
+  resolver_cmd->add_option("--listen", daemon.listen,
+                           "Socketmap listener: IP:PORT, [IPv6]:PORT or unix:PATH (repeatable)");
+  resolver_cmd->add_option("--cache", daemon.cache,
+                           "memory:, sqlite:///PATH (default) or redis://HOST:PORT[/DB]");
+  resolver_cmd->add_option("--admin-listen", daemon.admin_listen,
+                           "Metrics/query/flush HTTP listener, IP:PORT (\"\" = off)");
+  resolver_cmd->add_option("--log-level", daemon.log_level, "error, warn, info, debug")
+      ->check(CLI::IsMember({"error", "warn", "info", "debug", "trace", "off"}));
+  resolver_cmd->add_flag("--check-config", daemon.check_config,
+                         "Validate the configuration, print it and exit");
+  resolver_cmd->require_subcommand(0, 1);
+  resolver_cmd->callback([&] {
+    if (resolver_cmd->get_subcommands().empty()) {
+      run = [&](const cli::Io& io) { return cli::resolver_run(daemon, io); };
+    }
+  });
+  auto* query_cmd =
+      resolver_cmd->add_subcommand("query", "What the daemon answers for DOMAIN, and why (JSON)");
+  add_daemon_options(query_cmd);
+  query_cmd->add_option("DOMAIN", query.key, "The lookup key, as Postfix sends it")->required();
+  query_cmd->add_option("--map", query.map, "Socketmap name (zone)")->capture_default_str();
+  query_cmd->add_option("--admin", query.admin, "The daemon's admin listener, IP:PORT");
+  query_cmd->add_flag("--direct", query.direct,
+                      "Resolve in this process without a daemon or cache");
+  query_cmd->callback(
+      [&] { run = [&](const cli::Io& io) { return cli::resolver_query(daemon, query, io); }; });
+  auto* flush_cmd = resolver_cmd->add_subcommand(
+      "flush", "Make a running daemon forget DOMAIN's policy (or --all)");
+  add_daemon_options(flush_cmd);
+  flush_cmd->add_option("DOMAIN", flush.domain, "The policy domain");
+  flush_cmd->add_flag("--all", flush.all, "Forget every domain");
+  flush_cmd->add_option("--admin", flush.admin, "The daemon's admin listener, IP:PORT");
+  flush_cmd->callback(
+      [&] { run = [&](const cli::Io& io) { return cli::resolver_flush(daemon, flush, io); }; });
 
   // --- tour
   auto* tour_cmd = app.add_subcommand("tour", "A short guided tour on built-in example data");

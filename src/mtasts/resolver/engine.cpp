@@ -1,0 +1,422 @@
+#include <mtasts/net/sts_discovery.hpp>
+#include <mtasts/resolver/engine.hpp>
+#include <mtasts/util/rfc3339.hpp>
+
+#include <boost/json/array.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace mtasts::resolver {
+
+namespace asio = net::asio;
+namespace json = boost::json;
+using net::Awaitable;
+
+struct PolicyEngine::Resolution
+{
+  explicit Resolution(asio::io_context& io) : done(io, asio::steady_timer::time_point::max()) {}
+  asio::steady_timer done; // cancelled when the resolution ends: waiters wake up
+  bool finished = false;
+  std::optional<core::CachedPolicy> applied_once; // a max_age 0 policy (never cached)
+};
+
+namespace {
+
+std::optional<core::CachedPolicy> to_cached(const store::PolicyRecord& record)
+{
+  auto parsed = core::parse_policy(record.policy_text, core::Profile::compatible);
+  if (!parsed.ok()) {
+    return std::nullopt;
+  }
+  return core::CachedPolicy{record.id, std::move(*parsed.value), record.policy_text,
+                            record.fetched_at, record.expires_at};
+}
+
+std::string_view dane_name(core::DaneCoverage coverage)
+{
+  switch (coverage) {
+  case core::DaneCoverage::unknown:
+    return "unknown";
+  case core::DaneCoverage::none:
+    return "none";
+  case core::DaneCoverage::partial:
+    return "partial";
+  case core::DaneCoverage::all:
+    return "all";
+  }
+  return "unknown";
+}
+
+} // namespace
+
+PolicyEngine::PolicyEngine(asio::io_context& io, std::shared_ptr<net::DnsResolver> dns,
+                           std::shared_ptr<asio::ssl::context> tls,
+                           std::unique_ptr<StoreWorker> store, Metrics& metrics,
+                           EngineOptions options)
+    : m_io(io), m_dns(std::move(dns)), m_tls(std::move(tls)), m_store(std::move(store)),
+      m_metrics(metrics), m_options(options)
+{}
+
+PolicyEngine::~PolicyEngine() = default;
+
+core::TimePoint PolicyEngine::now() const
+{
+  return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+std::size_t PolicyEngine::policies() const
+{
+  const auto t = now();
+  return static_cast<std::size_t>(
+      std::count_if(m_domains.begin(), m_domains.end(), [&](const auto& e) {
+        return e.second.state.cached && e.second.state.cached->valid_at(t);
+      }));
+}
+
+std::optional<core::Answer> PolicyEngine::try_answer(std::string_view domain,
+                                                     const core::AnswerSettings& settings)
+{
+  const auto found = m_domains.find(std::string(domain));
+  if (found == m_domains.end()) {
+    return std::nullopt;
+  }
+  Entry& entry = found->second;
+  if (!entry.checked_store && entry.resolution == nullptr) {
+    return std::nullopt;
+  }
+  const auto t = now();
+  switch (core::plan_request(entry.state, t)) {
+  case core::RequestPlan::resolve:
+    return std::nullopt;
+  case core::RequestPlan::answer_and_refresh:
+    start_background_refresh(found->first, false);
+    break;
+  case core::RequestPlan::answer:
+    break;
+  }
+  m_metrics.count_cache(entry.state.cached && entry.state.cached->valid_at(t) ? "hit" : "negative");
+  return core::decide_answer(domain, entry.state, t, settings);
+}
+
+Awaitable<core::Answer> PolicyEngine::answer(std::string domain, core::AnswerSettings settings)
+{
+  std::shared_ptr<Resolution> resolution;
+  {
+    auto& entry = m_domains[domain];
+    resolution = entry.resolution;
+  }
+  if (resolution == nullptr) {
+    co_await resolve(domain, false);
+  } else if (!resolution->finished) {
+    boost::system::error_code ignored;
+    co_await resolution->done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+  m_metrics.count_cache("miss");
+  const auto found = m_domains.find(domain);
+  const core::DomainState empty;
+  const auto& state = found == m_domains.end() ? empty : found->second.state;
+  const core::CachedPolicy* once = nullptr;
+  if (resolution && resolution->applied_once) {
+    once = &*resolution->applied_once;
+  }
+  co_return core::decide_answer(domain, state, now(), settings, once);
+}
+
+Awaitable<void> PolicyEngine::resolve(std::string domain, bool force_fetch)
+{
+  auto existing = m_domains[domain].resolution;
+  if (existing) {
+    if (!existing->finished) {
+      boost::system::error_code ignored;
+      co_await existing->done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    }
+    co_return;
+  }
+  auto resolution = std::make_shared<Resolution>(m_io);
+  m_domains[domain].resolution = resolution;
+  ++m_in_flight;
+  try {
+    co_await run_resolution(domain, force_fetch);
+  } catch (const std::exception& e) {
+    spdlog::error("resolution of {} failed: {}", domain, e.what());
+  }
+  --m_in_flight;
+  resolution->finished = true;
+  resolution->done.cancel();
+  const auto found = m_domains.find(domain);
+  if (found != m_domains.end() && found->second.resolution == resolution) {
+    found->second.resolution.reset();
+  }
+}
+
+Awaitable<void> PolicyEngine::run_resolution(std::string domain, bool force_fetch)
+{
+  auto dns = m_dns; // kept alive across a reload
+  auto tls = m_tls;
+  const auto settings = m_options.engine;
+  if (!m_domains[domain].checked_store) {
+    auto loaded = co_await m_store->load(domain, now());
+    auto& entry = m_domains[domain];
+    entry.checked_store = true;
+    if (!loaded) {
+      spdlog::warn("cache {}: {}", m_store->kind(), loaded.error());
+    } else if (*loaded && !entry.state.cached) {
+      entry.state.cached = to_cached(**loaded);
+    }
+  }
+
+  const auto discovery = co_await net::discover_sts_record(*dns, domain);
+  auto* entry = &m_domains[domain];
+  const bool had_policy = entry->state.cached.has_value();
+  const auto decision =
+      core::after_discovery(entry->state, discovery, now(), settings, force_fetch);
+  if (decision == core::FetchDecision::fetch) {
+    const auto outcome = co_await net::fetch_sts_policy(*dns, *tls, domain, m_options.fetch);
+    m_metrics.count_fetch(outcome.policy ? "ok" : outcome.result_type);
+    entry = &m_domains[domain];
+    const auto t = now();
+    auto applied = core::after_fetch(entry->state, discovery.id, outcome, t, settings);
+    if (outcome.policy) {
+      spdlog::info("{}: policy id {} mode {} max_age {} fetched", domain, discovery.id,
+                   core::mode_name(outcome.policy->mode), outcome.policy->max_age);
+      if (entry->state.cached) {
+        const auto& c = *entry->state.cached;
+        store::PolicyRecord record{domain, c.id, c.policy_text, c.fetched_at, c.expires_at};
+        auto saved = co_await m_store->save(std::move(record));
+        if (!saved) {
+          spdlog::warn("cache {}: {}", m_store->kind(), saved.error());
+        }
+      } else {
+        const auto found = m_domains.find(domain);
+        if (found != m_domains.end() && found->second.resolution) {
+          found->second.resolution->applied_once = applied;
+        }
+      }
+    } else if (applied) {
+      spdlog::warn("{}: policy fetch for id {} failed ({}: {}); the cached policy id {} applies "
+                   "until {}",
+                   domain, discovery.id, outcome.result_type, outcome.detail, applied->id,
+                   util::format_rfc3339_utc(applied->expires_at.time_since_epoch().count()));
+    } else {
+      spdlog::warn("{}: policy fetch for id {} failed ({}: {}); no valid cached policy", domain,
+                   discovery.id, outcome.result_type, outcome.detail);
+    }
+  } else if (decision == core::FetchDecision::no_policy &&
+             discovery.kind == core::DiscoveryKind::dns_failure) {
+    spdlog::debug("{}: {}", domain, discovery.detail);
+  }
+  entry = &m_domains[domain];
+  if (had_policy && !entry->state.cached) {
+    auto erased = co_await m_store->erase(domain);
+    if (!erased) {
+      spdlog::warn("cache {}: {}", m_store->kind(), erased.error());
+    }
+    entry = &m_domains[domain];
+  }
+  const auto t = now();
+  const bool relevant = entry->state.cached && entry->state.cached->valid_at(t) &&
+                        entry->state.cached->policy.mode != core::PolicyMode::none;
+  if (relevant && m_options.dane_lookups) {
+    const auto coverage = co_await net::discover_dane_coverage(*dns, domain);
+    entry = &m_domains[domain];
+    entry->state.dane =
+        coverage == core::DaneCoverage::unknown ? core::DaneCoverage::none : coverage;
+  } else {
+    entry->state.dane = core::DaneCoverage::none;
+  }
+}
+
+void PolicyEngine::start_background_refresh(const std::string& domain, bool force_fetch)
+{
+  const auto found = m_domains.find(domain);
+  if (m_stopped || (found != m_domains.end() && found->second.resolution)) {
+    return;
+  }
+  ++m_refreshing;
+  asio::co_spawn(
+      m_io,
+      [this, domain, force_fetch]() -> Awaitable<void> {
+        co_await resolve(domain, force_fetch);
+        --m_refreshing;
+        const auto e = m_domains.find(domain);
+        const bool ok =
+            e != m_domains.end() && e->second.state.cached && e->second.state.backoff_id.empty();
+        m_metrics.count_refresh(ok ? "ok" : "failed");
+      },
+      asio::detached);
+}
+
+Awaitable<std::size_t> PolicyEngine::warm_from_store()
+{
+  auto rows = co_await m_store->load_all(now(), m_options.max_domains);
+  if (!rows) {
+    spdlog::warn("cache {}: {}", m_store->kind(), rows.error());
+    co_return 0;
+  }
+  std::size_t loaded = 0;
+  for (const auto& record : *rows) {
+    auto& entry = m_domains[record.domain];
+    entry.checked_store = true;
+    if (!entry.state.cached) {
+      entry.state.cached = to_cached(record);
+      loaded += entry.state.cached ? 1U : 0U;
+    }
+  }
+  co_return loaded;
+}
+
+Awaitable<void> PolicyEngine::maintenance_loop()
+{
+  m_maintenance_timer = std::make_unique<asio::steady_timer>(m_io);
+  auto last_purge = now();
+  while (!m_stopped) {
+    m_maintenance_timer->expires_after(std::chrono::seconds(30));
+    boost::system::error_code ec;
+    co_await m_maintenance_timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (m_stopped) {
+      break;
+    }
+    const auto t = now();
+    std::vector<std::string> due;
+    std::vector<std::string> stale;
+    for (const auto& [domain, entry] : m_domains) {
+      if (entry.resolution) {
+        continue;
+      }
+      if (core::refresh_due(entry.state, t, m_options.engine)) {
+        due.push_back(domain);
+      } else if (!(entry.state.cached && entry.state.cached->valid_at(t)) &&
+                 t >= entry.state.discovery_valid_until + std::chrono::minutes(10)) {
+        stale.push_back(domain);
+      }
+    }
+    for (const auto& domain : stale) {
+      m_domains.erase(domain);
+    }
+    for (const auto& domain : due) {
+      if (m_refreshing >= m_options.refresh_concurrency) {
+        break; // the rest next round
+      }
+      start_background_refresh(domain, true);
+    }
+    if (m_domains.size() > m_options.max_domains) {
+      spdlog::warn("{} domains in memory, over max_domains {}; negative entries are dropped "
+                   "first",
+                   m_domains.size(), m_options.max_domains);
+      for (auto it = m_domains.begin();
+           it != m_domains.end() && m_domains.size() > m_options.max_domains;) {
+        const bool keep = it->second.resolution ||
+                          (it->second.state.cached && it->second.state.cached->valid_at(t));
+        it = keep ? std::next(it) : m_domains.erase(it);
+      }
+    }
+    if (t - last_purge >= std::chrono::hours(1)) {
+      last_purge = t;
+      auto purged = co_await m_store->purge_expired(t);
+      if (!purged) {
+        spdlog::warn("cache {}: {}", m_store->kind(), purged.error());
+      }
+    }
+  }
+}
+
+void PolicyEngine::stop()
+{
+  m_stopped = true;
+  if (m_maintenance_timer) {
+    m_maintenance_timer->cancel();
+  }
+}
+
+Awaitable<bool> PolicyEngine::flush(std::string domain)
+{
+  const bool present = m_domains.erase(domain) > 0;
+  auto erased = co_await m_store->erase(domain);
+  if (!erased) {
+    spdlog::warn("cache {}: {}", m_store->kind(), erased.error());
+  }
+  spdlog::info("{}: flushed", domain);
+  co_return present || (erased && *erased);
+}
+
+Awaitable<std::size_t> PolicyEngine::flush_all()
+{
+  const auto in_memory = m_domains.size();
+  m_domains.clear();
+  auto erased = co_await m_store->erase_all();
+  if (!erased) {
+    spdlog::warn("cache {}: {}", m_store->kind(), erased.error());
+  }
+  spdlog::info("all {} domains flushed", in_memory);
+  co_return std::max(in_memory, erased ? *erased : 0);
+}
+
+json::object PolicyEngine::explain(std::string_view domain, const core::AnswerSettings& settings)
+{
+  json::object out;
+  out["domain"] = domain;
+  const auto found = m_domains.find(std::string(domain));
+  const core::DomainState empty;
+  const auto& state = found == m_domains.end() ? empty : found->second.state;
+  const auto t = now();
+  const auto answer = core::decide_answer(domain, state, t, settings);
+  switch (answer.kind) {
+  case core::AnswerKind::ok:
+    out["answer"] = "OK " + answer.data;
+    break;
+  case core::AnswerKind::notfound:
+    out["answer"] = "NOTFOUND ";
+    break;
+  case core::AnswerKind::temp:
+    out["answer"] = "TEMP " + answer.data;
+    break;
+  }
+  out["reason"] = answer.reason;
+  if (state.cached) {
+    const auto& c = *state.cached;
+    json::object policy;
+    policy["id"] = c.id;
+    policy["mode"] = core::mode_name(c.policy.mode);
+    json::array mx;
+    for (const auto& pattern : c.policy.mx) {
+      mx.emplace_back(pattern.text);
+    }
+    policy["mx"] = std::move(mx);
+    policy["max_age"] = c.policy.max_age;
+    policy["fetched_at"] = util::format_rfc3339_utc(c.fetched_at.time_since_epoch().count());
+    policy["expires_at"] = util::format_rfc3339_utc(c.expires_at.time_since_epoch().count());
+    policy["valid"] = c.valid_at(t);
+    policy["refresh_due"] = core::refresh_due(state, t, m_options.engine);
+    out["cached_policy"] = std::move(policy);
+  } else {
+    out["cached_policy"] = nullptr;
+  }
+  out["dane"] = dane_name(state.dane);
+  out["discovery_valid_until"] =
+      util::format_rfc3339_utc(state.discovery_valid_until.time_since_epoch().count());
+  if (!state.backoff_id.empty() && t < state.backoff_until) {
+    out["fetch_backoff"] = json::object{
+        {"id", state.backoff_id},
+        {"until", util::format_rfc3339_utc(state.backoff_until.time_since_epoch().count())}};
+  }
+  if (!state.failure.empty()) {
+    out["failure"] = state.failure;
+  }
+  if (!state.failure_detail.empty()) {
+    out["detail"] = state.failure_detail;
+  }
+  out["cache"] = m_store->kind();
+  return out;
+}
+
+void PolicyEngine::reconfigure(std::shared_ptr<net::DnsResolver> dns,
+                               std::shared_ptr<asio::ssl::context> tls, EngineOptions options)
+{
+  m_dns = std::move(dns);
+  m_tls = std::move(tls);
+  m_options = options;
+}
+
+} // namespace mtasts::resolver

@@ -1,0 +1,107 @@
+// The resolver's policy engine: one core::DomainState per domain in memory (the authority for
+// answers), persisted through the StoreWorker, refreshed by the sender engine's rules
+// (core/sts_cache) fed by net/sts_discovery. Single-threaded: everything runs on the daemon's
+// io_context.
+//
+//   try_answer()  hot path: a domain whose state can answer now is answered without allocation
+//                 beyond the reply, without I/O, without a log line; a due refresh is started in
+//                 the background (never in the request path once a policy is cached).
+//   answer()      slow path: one shared in-flight resolution per domain (concurrent lookups of a
+//                 cold domain wait for the same TXT query and HTTPS fetch), then the answer.
+#pragma once
+
+#include <mtasts/core/sts_cache.hpp>
+#include <mtasts/net/asio.hpp>
+#include <mtasts/net/dns.hpp>
+#include <mtasts/net/policy_fetch.hpp>
+#include <mtasts/resolver/metrics.hpp>
+#include <mtasts/resolver/store_worker.hpp>
+
+#include <boost/asio/ssl/context.hpp>
+#include <boost/json/object.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace mtasts::resolver {
+
+struct EngineOptions
+{
+  core::EngineSettings engine;
+  net::FetchOptions fetch;
+  std::size_t max_domains = 200000;
+  bool dane_lookups = true;
+  std::size_t refresh_concurrency = 16;
+};
+
+class PolicyEngine
+{
+public:
+  PolicyEngine(net::asio::io_context& io, std::shared_ptr<net::DnsResolver> dns,
+               std::shared_ptr<net::asio::ssl::context> tls, std::unique_ptr<StoreWorker> store,
+               Metrics& metrics, EngineOptions options);
+  ~PolicyEngine();
+  PolicyEngine(const PolicyEngine&) = delete;
+  PolicyEngine& operator=(const PolicyEngine&) = delete;
+
+  // Hot path: the answer when the in-memory state has it now, else nullopt (call answer()).
+  std::optional<core::Answer> try_answer(std::string_view domain,
+                                         const core::AnswerSettings& settings);
+  // Resolves `domain` if needed (shared with concurrent callers), then answers.
+  net::Awaitable<core::Answer> answer(std::string domain, core::AnswerSettings settings);
+
+  // Loads the persisted policies into memory (at start). Returns how many.
+  net::Awaitable<std::size_t> warm_from_store();
+  // Runs forever: proactive refresh of cached policies (§9.6), eviction of stale negative
+  // entries, purge of expired rows. Ends when stop() is called.
+  net::Awaitable<void> maintenance_loop();
+  void stop();
+
+  // Forgets `domain` in memory and in the store; the next lookup rediscovers it.
+  net::Awaitable<bool> flush(std::string domain);
+  net::Awaitable<std::size_t> flush_all();
+
+  // What the engine knows about `domain` and would answer (for `resolver query`).
+  boost::json::object explain(std::string_view domain, const core::AnswerSettings& settings);
+
+  // Replaces the DNS resolver, TLS context and options (SIGHUP). Resolutions in flight finish
+  // with the old ones.
+  void reconfigure(std::shared_ptr<net::DnsResolver> dns,
+                   std::shared_ptr<net::asio::ssl::context> tls, EngineOptions options);
+
+  std::size_t domains() const { return m_domains.size(); }
+  std::size_t policies() const;
+  std::size_t in_flight() const { return m_in_flight; }
+  std::string_view store_kind() const { return m_store->kind(); }
+
+private:
+  struct Resolution;
+  struct Entry
+  {
+    core::DomainState state;
+    std::shared_ptr<Resolution> resolution; // set while a resolution runs
+    bool checked_store = false;             // the store was asked for this domain
+  };
+
+  net::Awaitable<void> resolve(std::string domain, bool force_fetch);
+  net::Awaitable<void> run_resolution(std::string domain, bool force_fetch);
+  void start_background_refresh(const std::string& domain, bool force_fetch);
+  core::TimePoint now() const;
+
+  net::asio::io_context& m_io;
+  std::shared_ptr<net::DnsResolver> m_dns;
+  std::shared_ptr<net::asio::ssl::context> m_tls;
+  std::unique_ptr<StoreWorker> m_store;
+  Metrics& m_metrics;
+  EngineOptions m_options;
+  std::unordered_map<std::string, Entry> m_domains;
+  std::size_t m_in_flight = 0;
+  std::size_t m_refreshing = 0;
+  std::unique_ptr<net::asio::steady_timer> m_maintenance_timer;
+  bool m_stopped = false;
+};
+
+} // namespace mtasts::resolver

@@ -1,0 +1,520 @@
+// The real `mtasts resolver` binary against a test world in a private network namespace: NSD
+// (one zone per scenario, one DNSSEC-signed for DANE), nginx policy hosts with a test CA, a
+// policy host that never answers. Each test starts its own daemon (SQLite cache in the scratch
+// dir) and speaks Postfix's socketmap protocol to it over TCP and a UNIX socket.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../world/pki.hpp"
+#include "../world/world.hpp"
+#include <chrono>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+namespace {
+
+using namespace mtasts;
+using namespace std::chrono_literals;
+
+const std::string k_policy_address = "127.0.0.10";
+const std::string k_silent_address = "127.0.0.15"; // accepts TCP, never says a word
+const std::string k_socketmap_address = "127.0.0.1";
+constexpr std::uint16_t k_socketmap_port = 18461;
+const std::string k_admin = "127.0.0.1:19461";
+
+std::string policy(const std::string& mode, const std::vector<std::string>& mx,
+                   const std::string& max_age = "604800")
+{
+  std::string body = "version: STSv1\r\nmode: " + mode + "\r\n";
+  for (const auto& pattern : mx) {
+    body += "mx: " + pattern + "\r\n";
+  }
+  return body + "max_age: " + max_age + "\r\n";
+}
+
+// --- a minimal blocking socketmap client (what Postfix's dict_sockmap does)
+
+class SocketmapClient
+{
+public:
+  static SocketmapClient tcp(const std::string& address = k_socketmap_address,
+                             std::uint16_t port = k_socketmap_port)
+  {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    ::inet_pton(AF_INET, address.c_str(), &sa.sin_addr);
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0) {
+      ::close(fd);
+      return SocketmapClient(-1);
+    }
+    return SocketmapClient(fd);
+  }
+  static SocketmapClient unix_socket(const std::filesystem::path& path)
+  {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    std::snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path.c_str());
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0) {
+      ::close(fd);
+      return SocketmapClient(-1);
+    }
+    return SocketmapClient(fd);
+  }
+  SocketmapClient(SocketmapClient&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
+  SocketmapClient(const SocketmapClient&) = delete;
+  SocketmapClient& operator=(const SocketmapClient&) = delete;
+  SocketmapClient& operator=(SocketmapClient&&) = delete;
+  ~SocketmapClient()
+  {
+    if (m_fd >= 0) {
+      ::close(m_fd);
+    }
+  }
+  bool connected() const { return m_fd >= 0; }
+
+  bool send_raw(const std::string& bytes)
+  {
+    return ::send(m_fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+           static_cast<ssize_t>(bytes.size());
+  }
+  static std::string netstring(const std::string& payload)
+  {
+    return std::to_string(payload.size()) + ":" + payload + ",";
+  }
+  // The next reply's payload; nullopt when the server closed the connection or 30 s passed.
+  std::optional<std::string> read_reply(std::chrono::milliseconds timeout = 30s)
+  {
+    while (true) {
+      const auto colon = m_buffer.find(':');
+      if (colon != std::string::npos) {
+        const auto length = std::stoul(m_buffer.substr(0, colon));
+        if (m_buffer.size() >= colon + 1 + length + 1) {
+          auto payload = m_buffer.substr(colon + 1, length);
+          m_buffer.erase(0, colon + 1 + length + 1);
+          return payload;
+        }
+      }
+      pollfd p{m_fd, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) {
+        return std::nullopt;
+      }
+      char chunk[4096];
+      const auto n = ::recv(m_fd, chunk, sizeof chunk, 0);
+      if (n <= 0) {
+        return std::nullopt;
+      }
+      m_buffer.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+  std::optional<std::string> lookup(const std::string& key, const std::string& map = "postfix")
+  {
+    if (!send_raw(netstring(map + " " + key))) {
+      return std::nullopt;
+    }
+    return read_reply();
+  }
+
+private:
+  explicit SocketmapClient(int fd) : m_fd(fd) {}
+  int m_fd = -1;
+  std::string m_buffer;
+};
+
+std::string lookup(const std::string& key, const std::string& map = "postfix")
+{
+  auto client = SocketmapClient::tcp();
+  return client.lookup(key, map).value_or("<no reply>");
+}
+
+// --- the world
+
+struct World
+{
+  testworld::ScratchDir scratch;
+  std::optional<testworld::TestCa> ca;
+  std::optional<testworld::Nsd> nsd;
+  std::optional<testworld::Nginx> nginx;
+  int silent_listener = -1;
+};
+
+World* g_world = nullptr;
+
+class ResolverWorld : public ::testing::Environment
+{
+public:
+  void SetUp() override
+  {
+    if (auto error = testworld::enter_private_network()) {
+      FAIL() << *error;
+    }
+    g_world = new World();
+    auto& w = *g_world;
+    auto ca = testworld::TestCa::create(w.scratch.path() / "pki");
+    ASSERT_TRUE(ca) << ca.error();
+    w.ca.emplace(std::move(*ca));
+    std::vector<testworld::PolicySite> sites;
+    std::vector<testworld::Zone> zones;
+    auto add = [&](const std::string& name, const std::string& body, int status = 200) {
+      const std::string domain = name + ".test";
+      const std::string host = "mta-sts." + domain;
+      testworld::CertificateRequest request{host, {host}, {}};
+      request.valid_until = std::chrono::hours(24 * 90);
+      auto files = w.ca->issue(name, request);
+      ASSERT_TRUE(files) << files.error();
+      testworld::PolicySite site;
+      site.host = host;
+      site.address = k_policy_address;
+      site.certificate = files->certificate;
+      site.key = files->key;
+      site.body = body;
+      site.status = status;
+      sites.push_back(site);
+    };
+    auto zone = [&](const std::string& name, std::vector<std::string> records,
+                    bool signed_zone = false) {
+      testworld::Zone z;
+      z.origin = name + ".test";
+      z.records = std::move(records);
+      z.signed_zone = signed_zone;
+      zones.push_back(z);
+    };
+    const auto sts = [](const std::string& id) {
+      return "_mta-sts IN TXT \"v=STSv1; id=" + id + "\"";
+    };
+    const auto policy_host = "mta-sts IN A " + k_policy_address;
+    add("enf", policy("enforce", {"mx1.enf.test", "*.mx.enf.test", "mx1.enf.test"}));
+    zone("enf", {sts("e1"), policy_host, "@ IN MX 10 mx1.enf.test.", "mx1 IN A 127.0.0.20"});
+    add("tst", policy("testing", {"mx1.tst.test"}));
+    zone("tst", {sts("t1"), policy_host, "@ IN MX 10 mx1.tst.test.", "mx1 IN A 127.0.0.20"});
+    add("non", policy("none", {}));
+    zone("non", {sts("n1"), policy_host, "@ IN MX 10 mx1.non.test.", "mx1 IN A 127.0.0.20"});
+    zone("nopol", {"@ IN MX 10 mx1.nopol.test.", "mx1 IN A 127.0.0.20"});
+    add("broken", "gone", 404);
+    zone("broken", {sts("b1"), policy_host, "@ IN MX 10 mx1.broken.test.", "mx1 IN A 127.0.0.20"});
+    add("dane", policy("enforce", {"mx1.dane.test"}));
+    zone("dane",
+         {sts("d1"), policy_host, "@ IN MX 10 mx1.dane.test.", "mx1 IN A 127.0.0.23",
+          "_25._tcp.mx1 IN TLSA 3 1 1 "
+          "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"},
+         true);
+    zone("slow", {sts("s1"), "mta-sts IN A " + k_silent_address, "@ IN MX 10 mx1.slow.test.",
+                  "mx1 IN A 127.0.0.20"});
+    auto nsd = testworld::Nsd::start(w.scratch.path() / "dns", zones);
+    ASSERT_TRUE(nsd) << nsd.error();
+    w.nsd.emplace(std::move(*nsd));
+    auto nginx = testworld::Nginx::start(w.scratch.path() / "nginx", sites);
+    ASSERT_TRUE(nginx) << nginx.error();
+    w.nginx.emplace(std::move(*nginx));
+    // The policy host that never answers: the kernel completes the handshake from the backlog.
+    w.silent_listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(443);
+    ::inet_pton(AF_INET, k_silent_address.c_str(), &sa.sin_addr);
+    ASSERT_EQ(::bind(w.silent_listener, reinterpret_cast<const sockaddr*>(&sa), sizeof sa), 0);
+    ASSERT_EQ(::listen(w.silent_listener, 64), 0);
+  }
+  void TearDown() override
+  {
+    if (g_world != nullptr && g_world->silent_listener >= 0) {
+      ::close(g_world->silent_listener);
+    }
+    delete g_world;
+    g_world = nullptr;
+  }
+};
+
+const auto* const k_environment = ::testing::AddGlobalTestEnvironment(new ResolverWorld);
+
+std::filesystem::path unix_path()
+{
+  return g_world->scratch.path() / "resolver.sock";
+}
+
+void write_config(const std::string& extra = "")
+{
+  std::ofstream config(g_world->scratch.path() / "resolver.toml");
+  config << "[dns]\nservers = [\"" << g_world->nsd->server() << "\"]\n"
+         << "trust_anchor = \"" << g_world->nsd->trust_anchors().string()
+         << "\"\ntimeout = \"3s\"\n"
+         << "[tls]\nca_file = \"" << g_world->ca->ca_file().string() << "\"\n"
+         << "[resolver]\nlisten = [\"" << k_socketmap_address << ":" << k_socketmap_port
+         << "\", \"unix:" << unix_path().string() << "\"]\nsocket_mode = \"0660\"\n"
+         << "admin_listen = \"" << k_admin << "\"\nlog_level = \"debug\"\n"
+         << "fetch_timeout = \"3s\"\n"
+         << "[resolver.zones.strict]\nstrict_testing = true\n"
+         << "[resolver.zones.temp]\non_fetch_failure = \"temp\"\n"
+         << extra;
+}
+
+// The daemon under test; stopped (SIGTERM) on destruction.
+struct Daemon
+{
+  std::optional<testworld::Process> process;
+
+  static Daemon start(const std::vector<std::string>& extra_arguments = {})
+  {
+    Daemon daemon;
+    std::vector<std::string> argv{
+        MTASTS_BINARY, "resolver",
+        "--config",    (g_world->scratch.path() / "resolver.toml").string(),
+        "--cache",     "sqlite://" + (g_world->scratch.path() / "cache.db").string()};
+    argv.insert(argv.end(), extra_arguments.begin(), extra_arguments.end());
+    auto process = testworld::Process::start(argv, g_world->scratch.path() / "daemon.log");
+    EXPECT_TRUE(process) << process.error();
+    if (process) {
+      daemon.process.emplace(std::move(*process));
+      EXPECT_TRUE(testworld::wait_for_tcp(k_socketmap_address, k_socketmap_port, 10s))
+          << log_tail();
+    }
+    return daemon;
+  }
+  static std::string log_tail()
+  {
+    std::ifstream in(g_world->scratch.path() / "daemon.log");
+    std::stringstream text;
+    text << in.rdbuf();
+    const auto all = text.str();
+    return all.size() > 4000 ? all.substr(all.size() - 4000) : all;
+  }
+  void kill_hard()
+  {
+    ::kill(process->pid(), SIGKILL);
+    process.reset();
+  }
+};
+
+std::string run_cli(const std::vector<std::string>& arguments)
+{
+  std::vector<std::string> argv{MTASTS_BINARY};
+  argv.insert(argv.end(), arguments.begin(), arguments.end());
+  auto out = testworld::run_command(argv);
+  return out ? *out : "ERROR " + out.error();
+}
+
+void fresh_cache()
+{
+  for (const auto* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(g_world->scratch.path() / ("cache.db" + std::string(suffix)));
+  }
+}
+
+class Resolver : public ::testing::Test
+{
+protected:
+  void SetUp() override
+  {
+    ASSERT_NE(g_world, nullptr);
+    fresh_cache();
+    write_config();
+  }
+};
+
+TEST_F(Resolver, AnswersEveryKindOfDomainAsRfc8461SaysPostfixShouldTreatIt)
+{
+  auto daemon = Daemon::start();
+  // Policy order, duplicates dropped, "*." as Postfix's leading dot.
+  EXPECT_EQ(lookup("enf.test"), "OK secure match=mx1.enf.test:.mx.enf.test servername=hostname");
+  EXPECT_EQ(lookup("ENF.test."), "OK secure match=mx1.enf.test:.mx.enf.test servername=hostname");
+  EXPECT_EQ(lookup("tst.test"), "NOTFOUND ");
+  EXPECT_EQ(lookup("tst.test", "strict"), "OK secure match=mx1.tst.test servername=hostname");
+  EXPECT_EQ(lookup("non.test"), "NOTFOUND ");
+  EXPECT_EQ(lookup("nopol.test"), "NOTFOUND ");
+  EXPECT_EQ(lookup(".enf.test"), "NOTFOUND ");
+  EXPECT_EQ(lookup("[127.0.0.20]"), "NOTFOUND ");
+  EXPECT_EQ(lookup("[enf.test]:25"),
+            "OK secure match=mx1.enf.test:.mx.enf.test servername=hostname");
+  EXPECT_EQ(lookup("broken.test"), "NOTFOUND ");
+  EXPECT_EQ(lookup("broken.test", "temp"),
+            "TEMP MTA-STS policy of broken.test unavailable (sts-policy-fetch-error)");
+  // DANE first: TLSA records under a validated MX RRset, never a `secure` that overrides them.
+  EXPECT_EQ(lookup("dane.test"), "OK dane-only");
+  // The UNIX socket answers the same, with the configured mode.
+  auto client = SocketmapClient::unix_socket(unix_path());
+  ASSERT_TRUE(client.connected());
+  EXPECT_EQ(client.lookup("enf.test").value_or(""),
+            "OK secure match=mx1.enf.test:.mx.enf.test servername=hostname");
+  EXPECT_EQ(std::filesystem::status(unix_path()).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                std::filesystem::perms::group_read | std::filesystem::perms::group_write);
+}
+
+TEST_F(Resolver, PipelinedRequestsAreAnsweredInOrderOnOneConnection)
+{
+  auto daemon = Daemon::start();
+  auto client = SocketmapClient::tcp();
+  ASSERT_TRUE(client.send_raw(SocketmapClient::netstring("postfix enf.test") +
+                              SocketmapClient::netstring("postfix nopol.test") +
+                              SocketmapClient::netstring("strict tst.test") +
+                              SocketmapClient::netstring("postfix [192.0.2.1]")));
+  EXPECT_EQ(client.read_reply().value_or(""),
+            "OK secure match=mx1.enf.test:.mx.enf.test servername=hostname");
+  EXPECT_EQ(client.read_reply().value_or(""), "NOTFOUND ");
+  EXPECT_EQ(client.read_reply().value_or(""), "OK secure match=mx1.tst.test servername=hostname");
+  EXPECT_EQ(client.read_reply().value_or(""), "NOTFOUND ");
+}
+
+TEST_F(Resolver, HostileClientsAreCutOffAndOthersKeepBeingAnswered)
+{
+  auto daemon = Daemon::start();
+  {
+    auto garbage = SocketmapClient::tcp();
+    ASSERT_TRUE(garbage.send_raw("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    EXPECT_FALSE(garbage.read_reply(5s)); // closed, nothing answered
+  }
+  {
+    auto oversized = SocketmapClient::tcp();
+    ASSERT_TRUE(oversized.send_raw("5000:postfix " + std::string(200, 'a')));
+    EXPECT_FALSE(oversized.read_reply(5s));
+  }
+  {
+    auto malformed = SocketmapClient::tcp();
+    EXPECT_EQ(malformed.lookup("nospace", "").value_or(""),
+              "PERM malformed request: expected \"name key\"");
+  }
+  {
+    auto bad_terminator = SocketmapClient::tcp();
+    ASSERT_TRUE(bad_terminator.send_raw("3:abc;"));
+    EXPECT_FALSE(bad_terminator.read_reply(5s));
+  }
+  EXPECT_EQ(lookup("enf.test"), "OK secure match=mx1.enf.test:.mx.enf.test servername=hostname");
+}
+
+TEST_F(Resolver, TenThousandIdleConnectionsDoNotStopAnswers)
+{
+  rlimit limit{};
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  limit.rlim_cur = std::max<rlim_t>(limit.rlim_cur, std::min<rlim_t>(limit.rlim_max, 30000));
+  ::setrlimit(RLIMIT_NOFILE, &limit);
+  if (limit.rlim_cur < 12000) {
+    GTEST_SKIP() << "open file limit " << limit.rlim_cur << " is below 12000";
+  }
+  auto daemon = Daemon::start();
+  std::vector<SocketmapClient> idle;
+  idle.reserve(10000);
+  for (int i = 0; i < 10000; ++i) {
+    idle.push_back(SocketmapClient::tcp());
+    ASSERT_TRUE(idle.back().connected()) << i;
+  }
+  EXPECT_EQ(lookup("enf.test"), "OK secure match=mx1.enf.test:.mx.enf.test servername=hostname");
+  EXPECT_EQ(idle[1234].lookup("tst.test", "strict").value_or(""),
+            "OK secure match=mx1.tst.test servername=hostname");
+}
+
+TEST_F(Resolver, APolicyHostThatNeverAnswersDelaysOnlyItsOwnDomain)
+{
+  auto daemon = Daemon::start();
+  auto slow = SocketmapClient::tcp();
+  ASSERT_TRUE(slow.send_raw(SocketmapClient::netstring("temp slow.test")));
+  // While slow.test waits for its fetch deadline (3 s), other domains are answered.
+  EXPECT_EQ(lookup("enf.test"), "OK secure match=mx1.enf.test:.mx.enf.test servername=hostname");
+  EXPECT_EQ(lookup("nopol.test"), "NOTFOUND ");
+  EXPECT_EQ(slow.read_reply().value_or(""),
+            "TEMP MTA-STS policy of slow.test unavailable (sts-policy-fetch-error)");
+  // Backoff: the failure is remembered, no second 3 s wait.
+  EXPECT_EQ(lookup("slow.test"), "NOTFOUND ");
+}
+
+TEST_F(Resolver, CachedEnforcePolicySurvivesKillAndDnsAndHttpsOutages)
+{
+  {
+    auto daemon = Daemon::start();
+    EXPECT_EQ(lookup("enf.test"), "OK secure match=mx1.enf.test:.mx.enf.test servername=hostname");
+    daemon.kill_hard(); // kill -9 right after the answer: the SQLite commit came first
+  }
+  // Restart with DNS pointing at nothing and no trust in any policy host: the cache alone answers.
+  write_config();
+  auto daemon = Daemon::start(
+      {"--dns-server", "127.0.0.99:53", "--ca-file", g_world->ca->ca_file().string()});
+  EXPECT_EQ(lookup("enf.test"), "OK secure match=mx1.enf.test:.mx.enf.test servername=hostname");
+  EXPECT_EQ(lookup("enf.test", "temp"),
+            "OK secure match=mx1.enf.test:.mx.enf.test servername=hostname");
+  // An uncached domain has nothing to go on: NOTFOUND by default, TEMP where configured.
+  EXPECT_EQ(lookup("tst.test", "temp"),
+            "TEMP MTA-STS policy of tst.test unavailable (sts-policy-fetch-error)");
+}
+
+TEST_F(Resolver, QueryFlushAndMetricsThroughTheAdminListener)
+{
+  auto daemon = Daemon::start();
+  EXPECT_EQ(lookup("enf.test"), "OK secure match=mx1.enf.test:.mx.enf.test servername=hostname");
+  const auto explained = run_cli({"resolver", "query", "enf.test", "--admin", k_admin});
+  EXPECT_NE(explained.find("\"reason\":\"enforce\""), std::string::npos) << explained;
+  EXPECT_NE(explained.find("\"id\":\"e1\""), std::string::npos) << explained;
+  EXPECT_NE(explained.find("\"mx\":[\"mx1.enf.test\",\"*.mx.enf.test\",\"mx1.enf.test\"]"),
+            std::string::npos)
+      << explained;
+  const auto flushed = run_cli({"resolver", "flush", "enf.test", "--admin", k_admin});
+  EXPECT_EQ(flushed, "{\"domain\":\"enf.test\",\"flushed\":true}\n");
+  const auto after = run_cli({"resolver", "query", "enf.test", "--admin", k_admin});
+  EXPECT_NE(after.find("\"reason\":\"enforce\""), std::string::npos) << after; // refetched
+  EXPECT_NE(run_cli({"resolver", "flush", "--all", "--admin", k_admin}).find("\"flushed\":"),
+            std::string::npos);
+  // Metrics over plain HTTP.
+  auto scrape = testworld::run_command({"/usr/bin/env", "bash", "-c",
+                                        "exec 3<>/dev/tcp/127.0.0.1/19461; printf 'GET /metrics "
+                                        "HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3"});
+  ASSERT_TRUE(scrape) << scrape.error();
+  EXPECT_NE(scrape->find("mtasts_resolver_lookups_total{answer=\"ok\",reason=\"enforce\"}"),
+            std::string::npos)
+      << *scrape;
+  EXPECT_NE(scrape->find("mtasts_resolver_fetches_total{outcome=\"ok\"}"), std::string::npos);
+  EXPECT_NE(scrape->find("mtasts_resolver_lookup_seconds_bucket{le=\"+Inf\"}"), std::string::npos);
+  // The direct mode needs no daemon.
+  const auto direct = run_cli({"resolver", "query", "--direct", "--config",
+                               (g_world->scratch.path() / "resolver.toml").string(), "dane.test"});
+  EXPECT_NE(direct.find("\"answer\":\"OK dane-only\""), std::string::npos) << direct;
+}
+
+TEST_F(Resolver, SighupReloadsAnswersWithoutDroppingConnections)
+{
+  auto daemon = Daemon::start();
+  auto client = SocketmapClient::tcp();
+  EXPECT_EQ(client.lookup("tst.test").value_or(""), "NOTFOUND ");
+  write_config("[resolver.answer]\nstrict_testing = true\n");
+  ::kill(daemon.process->pid(), SIGHUP);
+  std::string reply;
+  for (int i = 0; i < 50 && reply != "OK secure match=mx1.tst.test servername=hostname"; ++i) {
+    std::this_thread::sleep_for(100ms);
+    reply = client.lookup("tst.test").value_or("<closed>");
+  }
+  EXPECT_EQ(reply, "OK secure match=mx1.tst.test servername=hostname") << Daemon::log_tail();
+}
+
+TEST_F(Resolver, SigtermStopsCleanlyAndCheckConfigValidates)
+{
+  auto daemon = Daemon::start();
+  EXPECT_EQ(lookup("enf.test"), "OK secure match=mx1.enf.test:.mx.enf.test servername=hostname");
+  const pid_t pid = daemon.process->pid();
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  daemon.process.reset();
+  EXPECT_FALSE(std::filesystem::exists(unix_path()));
+
+  const auto config = (g_world->scratch.path() / "resolver.toml").string();
+  EXPECT_NE(run_cli({"resolver", "--config", config, "--check-config"}).find("configuration OK"),
+            std::string::npos);
+  write_config("[resolver.zones.bad]\non_fetch_failure = \"maybe\"\n");
+  const auto bad = run_cli({"resolver", "--config", config, "--check-config"});
+  EXPECT_NE(bad.find("resolver.toml:18: on_fetch_failure: expected \"notfound\" or \"temp\""),
+            std::string::npos)
+      << bad;
+}
+
+} // namespace
