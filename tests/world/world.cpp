@@ -6,7 +6,9 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -65,6 +67,30 @@ std::optional<std::string> enter_private_network()
   }
   if (auto up = run_command({"ip", "link", "set", "lo", "up"}); !up) {
     return "cannot bring loopback up: " + up.error();
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> use_private_resolv_conf(const std::filesystem::path& directory,
+                                                   const std::string& nameserver)
+{
+  std::error_code error;
+  std::filesystem::create_directories(directory, error);
+  const auto file = directory / "resolv.conf";
+  if (error ||
+      !write_file(file, fmt::format("nameserver {}\noptions timeout:1 attempts:2\n", nameserver))) {
+    return "cannot write " + file.string();
+  }
+  chmod(file.c_str(), 0644);
+  if (unshare(CLONE_NEWNS) != 0) {
+    return fmt::format("unshare(CLONE_NEWNS): {}", std::strerror(errno));
+  }
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) {
+    return fmt::format("making / a recursive slave mount: {}", std::strerror(errno));
+  }
+  if (mount(file.c_str(), "/etc/resolv.conf", nullptr, MS_BIND, nullptr) != 0) {
+    return fmt::format("bind-mounting {} over /etc/resolv.conf: {}", file.string(),
+                       std::strerror(errno));
   }
   return std::nullopt;
 }

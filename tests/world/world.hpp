@@ -20,6 +20,17 @@ namespace mtasts::testworld {
 // opened. Returns a message saying why it failed (not root, no CAP_SYS_ADMIN, `ip` missing).
 std::optional<std::string> enter_private_network();
 
+// Moves this process, and every process it starts afterwards, into a new mount namespace too
+// (all mounts made recursive slaves, so nothing propagates back to the host) and bind-mounts a
+// generated <directory>/resolv.conf ("nameserver <nameserver>", 1 s timeout) over
+// /etc/resolv.conf there: programs that resolve through libc (Postfix's smtp(8), swaks, ...)
+// then ask the world's NSD. The host's /etc/resolv.conf is never written. Call after
+// enter_private_network(), from the thread that starts the servers, before other threads exist
+// (namespaces are per thread). Returns why it failed (/etc/resolv.conf missing or a dangling
+// symlink, no CAP_SYS_ADMIN).
+std::optional<std::string> use_private_resolv_conf(const std::filesystem::path& directory,
+                                                   const std::string& nameserver = "127.0.0.53");
+
 // A scratch directory removed on destruction (set MTASTS_KEEP_WORLD=1 to keep it).
 class ScratchDir
 {
