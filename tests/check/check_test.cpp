@@ -15,7 +15,10 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <map>
+#include <sstream>
 
 namespace {
 
@@ -29,6 +32,8 @@ const std::string k_expired_mx = "127.0.0.22";
 const std::string k_dane_mx = "127.0.0.23"; // certificate for mx1.<every dane scenario>.test
 const std::string k_second_policy_address = "127.0.0.11"; // Scenario::second_policy_body
 const std::string k_provider_address = "127.0.0.12";      // mta-sts.provider.test
+const std::string k_rua_address = "127.0.0.13";           // tlsrpt.<name>.test (https rua sites)
+const std::string k_closed_address = "127.0.0.14";        // nothing listens here
 
 std::string policy(const std::string& mode, const std::string& mx,
                    const std::string& max_age = "86400")
@@ -68,7 +73,19 @@ struct Scenario
   SmtpBehaviour mx_behaviour = SmtpBehaviour::good;
   std::optional<testworld::CertificateRequest> mx_certificate; // none: for mx1.<name>.test
   bool own_run = false; // not in all_results(): checked by its own test with its own options
+  // Non-empty: the `_smtp._tls` rua value instead of mailto:tlsrpt@<name>.test.
+  std::string rua;
+  // Set: an HTTPS site tlsrpt.<name>.test at k_rua_address with this certificate (the rua
+  // endpoint of `rua`), and its A record.
+  std::optional<testworld::CertificateRequest> rua_certificate;
 };
+
+// Policy-host certificates are issued for 90 days, well past the 30-day expiry warning.
+testworld::CertificateRequest long_lived(testworld::CertificateRequest request)
+{
+  request.valid_until = std::chrono::hours(24 * 90);
+  return request;
+}
 
 Scenario make(std::string name, std::string policy_body)
 {
@@ -158,8 +175,8 @@ std::vector<Scenario> scenarios()
   cnamegood.policy_cname = "mta-sts.provider.test.";
   cnamegood.site_host = "mta-sts.cnamegood.test";
   cnamegood.policy_address = k_provider_address;
-  cnamegood.policy_certificate = testworld::CertificateRequest{
-      "mta-sts.provider.test", {"mta-sts.provider.test", "mta-sts.cnamegood.test"}, {}};
+  cnamegood.policy_certificate = long_lived(testworld::CertificateRequest{
+      "mta-sts.provider.test", {"mta-sts.provider.test", "mta-sts.cnamegood.test"}, {}});
   list.push_back(cnamegood);
   const auto own_mx = [&](const std::string& name, const std::string& address) {
     auto scenario = make(name, policy("enforce", "mx1." + name + ".test"));
@@ -188,6 +205,27 @@ std::vector<Scenario> scenarios()
   drip.mx_behaviour = SmtpBehaviour::drip;
   drip.own_run = true;
   list.push_back(drip);
+  // RFC 8460 §3 https: rua endpoints, contacted as a report submitter would (no POST).
+  const auto rua_scenario = [&](const std::string& name, const std::string& certificate_name) {
+    auto scenario = make(name, enforce);
+    scenario.rua = "mailto:tlsrpt@" + name + ".test,https://tlsrpt." + name + ".test/v1/report";
+    scenario.rua_certificate = long_lived({certificate_name, {certificate_name}, {}});
+    return scenario;
+  };
+  list.push_back(rua_scenario("ruagood", "tlsrpt.ruagood.test"));
+  list.push_back(rua_scenario("ruawrongname", "tlsrpt.other.test"));
+  auto ruaselfsigned = rua_scenario("ruaselfsigned", "tlsrpt.ruaselfsigned.test");
+  ruaselfsigned.rua_certificate->self_signed = true;
+  list.push_back(ruaselfsigned);
+  auto ruadown = make("ruadown", enforce);
+  ruadown.rua = "https://nowhere.ruadown.test/r,https://closed.ruadown.test:8443/r";
+  ruadown.records = {"closed IN A " + k_closed_address};
+  list.push_back(ruadown);
+  auto expiringpolicy = make("expiringpolicy", enforce);
+  expiringpolicy.policy_certificate = testworld::CertificateRequest{
+      "mta-sts.expiringpolicy.test", {"mta-sts.expiringpolicy.test"}, {}};
+  expiringpolicy.policy_certificate->valid_until = std::chrono::hours(24 * 10);
+  list.push_back(expiringpolicy);
   return list;
 }
 
@@ -219,7 +257,7 @@ public:
       return files ? *files : testworld::CertificateFiles{};
     };
     const auto named = [](const std::string& name) {
-      return testworld::CertificateRequest{name, {name}, {}};
+      return long_lived(testworld::CertificateRequest{name, {name}, {}});
     };
 
     // The TLSA data is the digest of a certificate that exists: issue it before the zones.
@@ -269,8 +307,16 @@ public:
         zone.records.push_back("_mta-sts IN TXT \"v=STSv1; id=20261123T000000Z\"");
       }
       if (scenario.tlsrpt_record) {
-        zone.records.push_back("_smtp._tls IN TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@" + domain +
-                               "\"");
+        const std::string rua = scenario.rua.empty() ? "mailto:tlsrpt@" + domain : scenario.rua;
+        zone.records.push_back("_smtp._tls IN TXT \"v=TLSRPTv1; rua=" + rua + "\"");
+      }
+      if (scenario.rua_certificate) {
+        zone.records.push_back("tlsrpt IN A " + k_rua_address);
+        const std::string rua_host = "tlsrpt." + domain;
+        auto rua_site =
+            site(rua_host, issue("rua-" + scenario.name, *scenario.rua_certificate), "reports");
+        rua_site.address = k_rua_address;
+        sites.push_back(std::move(rua_site));
       }
       if (scenario.name == "good") {
         zone.records.push_back("mx1 IN A " + k_good_mx);
@@ -654,7 +700,113 @@ TEST(Check, DrippingMxTimesOutWithinTheDeadline)
   EXPECT_LT(elapsed, std::chrono::seconds(8));
 }
 
+TEST(Check, RuaHttpsEndpointWithAnotherNamesCertificate)
+{
+  EXPECT_EQ(codes("ruawrongname.test"),
+            (Codes{"tlsrpt-https-certificate-invalid:warning", "tlsrpt-record-valid:info"}));
+  EXPECT_TRUE(all_results().at("ruawrongname.test").ok());
+  const auto* problem = find_problem("ruawrongname.test", "tlsrpt-https-certificate-invalid");
+  ASSERT_NE(problem, nullptr);
+  EXPECT_EQ(problem->evidence.at("uri"), "https://tlsrpt.ruawrongname.test/v1/report");
+  EXPECT_EQ(problem->evidence.at("host"), "tlsrpt.ruawrongname.test");
+  EXPECT_EQ(problem->evidence.at("address"), k_rua_address.c_str());
+  EXPECT_EQ(problem->evidence.at("result_type"), "certificate-host-mismatch");
+  EXPECT_EQ(problem->evidence.at("tls").at("chain"), "trusted");
+  EXPECT_EQ(problem->evidence.at("tls").at("certificate").at("san_dns_names").as_array().at(0),
+            "tlsrpt.other.test");
+}
+
+TEST(Check, RuaHttpsEndpointWithUntrustedCertificate)
+{
+  EXPECT_EQ(codes("ruaselfsigned.test"),
+            (Codes{"tlsrpt-https-certificate-invalid:warning", "tlsrpt-record-valid:info"}));
+  const auto* problem = find_problem("ruaselfsigned.test", "tlsrpt-https-certificate-invalid");
+  ASSERT_NE(problem, nullptr);
+  EXPECT_EQ(problem->evidence.at("result_type"), "certificate-not-trusted");
+  EXPECT_EQ(problem->evidence.at("tls").at("chain"), "untrusted");
+  EXPECT_FALSE(problem->evidence.at("tls").at("certificate").at("not_after").as_string().empty());
+}
+
+TEST(Check, RuaHttpsEndpointsWithoutAddressOrListener)
+{
+  EXPECT_EQ(codes("ruadown.test"),
+            (Codes{"tlsrpt-https-unreachable:warning", "tlsrpt-https-unreachable:warning",
+                   "tlsrpt-record-valid:info"}));
+  EXPECT_TRUE(all_results().at("ruadown.test").ok());
+  std::vector<const check::Problem*> unreachable;
+  for (const auto& problem : all_results().at("ruadown.test").problems) {
+    if (problem.code == "tlsrpt-https-unreachable") {
+      unreachable.push_back(&problem);
+    }
+  }
+  ASSERT_EQ(unreachable.size(), 2U);
+  // In rua order: the name without an address, then the address where nothing listens.
+  EXPECT_EQ(unreachable[0]->evidence.at("uri"), "https://nowhere.ruadown.test/r");
+  EXPECT_EQ(unreachable[0]->evidence.at("failure"), "no-address");
+  EXPECT_EQ(unreachable[0]->evidence.at("a").at("nxdomain"), true);
+  EXPECT_EQ(unreachable[1]->evidence.at("uri"), "https://closed.ruadown.test:8443/r");
+  EXPECT_EQ(unreachable[1]->evidence.at("failure"), "connect");
+  EXPECT_EQ(unreachable[1]->evidence.at("address"), k_closed_address.c_str());
+  EXPECT_EQ(unreachable[1]->evidence.at("port"), 8443);
+}
+
+TEST(Check, PolicyHostCertificateExpiringWithinThirtyDays)
+{
+  EXPECT_EQ(codes("expiringpolicy.test"),
+            (Codes{"policy-host-certificate-expires-soon:warning", "tlsrpt-record-valid:info"}));
+  EXPECT_TRUE(all_results().at("expiringpolicy.test").ok());
+  const auto* problem = find_problem("expiringpolicy.test", "policy-host-certificate-expires-soon");
+  ASSERT_NE(problem, nullptr);
+  const auto days_left = problem->evidence.at("days_left").as_int64();
+  EXPECT_GE(days_left, 9);
+  EXPECT_LE(days_left, 10);
+  EXPECT_EQ(problem->evidence.at("not_after"),
+            problem->evidence.at("tls").at("certificate").at("not_after"));
+  EXPECT_EQ(problem->evidence.at("address"), k_policy_address.c_str());
+  EXPECT_NE(problem->message.find("sts-webpki-invalid"), std::string::npos) << problem->message;
+  EXPECT_NE(problem->message.find("max_age (86400 s)"), std::string::npos) << problem->message;
+}
+
 // --- success -----------------------------------------------------------------------------------
+
+TEST(Check, RuaHttpsEndpointReachable)
+{
+  // The mailto: URI is not contacted: one finding, for the https: URI.
+  EXPECT_EQ(codes("ruagood.test"),
+            (Codes{"tlsrpt-https-reachable:info", "tlsrpt-record-valid:info"}));
+  const auto* problem = find_problem("ruagood.test", "tlsrpt-https-reachable");
+  ASSERT_NE(problem, nullptr);
+  EXPECT_EQ(problem->evidence.at("host"), "tlsrpt.ruagood.test");
+  EXPECT_EQ(problem->evidence.at("address"), k_rua_address.c_str());
+  EXPECT_EQ(problem->evidence.at("port"), 443);
+  EXPECT_EQ(problem->evidence.at("failure"), "none");
+  EXPECT_EQ(problem->evidence.at("tls").at("identity_matched"), true);
+  // Step order: the record's own finding comes before its endpoints'.
+  const auto& problems = all_results().at("ruagood.test").problems;
+  ASSERT_EQ(problems.size(), 2U);
+  EXPECT_EQ(problems[0].code, "tlsrpt-record-valid");
+}
+
+TEST(Check, OnResultReportsEveryDomainOnceAsItCompletes)
+{
+  auto options = world_options();
+  options.concurrency = 2;
+  std::vector<std::size_t> seen;
+  std::vector<std::string> domains_seen;
+  options.on_result = [&](std::size_t index, const check::DomainResult& result) {
+    seen.push_back(index);
+    domains_seen.push_back(result.domain);
+  };
+  const std::vector<std::string> domains{"good.test", "notxt.test", "a..b", "uncovered.test"};
+  auto results = check::run_checks(options, domains);
+  ASSERT_TRUE(results) << results.error();
+  ASSERT_EQ(seen.size(), domains.size());
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(domains_seen[i], domains.at(seen[i]));
+  }
+  std::ranges::sort(seen);
+  EXPECT_EQ(seen, (std::vector<std::size_t>{0, 1, 2, 3}));
+}
 
 TEST(Check, DaneMatchingTlsaIsVerified)
 {
@@ -746,5 +898,47 @@ TEST(CheckCli, JsonShapeAndExitCode)
   for (const char* key : {"code", "severity", "message", "evidence"}) {
     EXPECT_TRUE(problem.contains(key)) << key;
   }
+}
+
+TEST(CheckCli, TextOutputIsStreamedInInputOrderWithoutProgressWhenNotATerminal)
+{
+  const auto stderr_file = CheckWorld::s_scratch.path() / "check-cli-stderr.txt";
+  const std::string command = std::string(MTASTS_BINARY) + " check --dns-server " +
+                              CheckWorld::s_nsd->server() + " --ca-file " +
+                              CheckWorld::s_ca_file.string() +
+                              " --timeout 3 --concurrency 4 uncovered.test good.test notxt.test "
+                              "ruagood.test danematch.test 2>" +
+                              stderr_file.string();
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string output;
+  std::array<char, 4096> buffer{};
+  for (std::size_t n = 0; (n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0;) {
+    output.append(buffer.data(), n);
+  }
+  const int status = pclose(pipe);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1) << output;
+  // One block per domain, in input order, each starting with "<domain>  <mode>  <verdict>".
+  std::vector<std::string> headers;
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.starts_with(" ")) {
+      headers.push_back(line);
+    }
+  }
+  EXPECT_EQ(headers,
+            (std::vector<std::string>{"uncovered.test  enforce  FAIL", "good.test  enforce  ok",
+                                      "notxt.test  no policy  FAIL", "ruagood.test  enforce  ok",
+                                      "danematch.test  enforce  ok"}))
+      << output;
+  EXPECT_NE(output.find("  info [tlsrpt-https-reachable] "), std::string::npos) << output;
+  // Standard error is a file: no progress bar, no carriage returns, no escape sequences.
+  std::ifstream error_file(stderr_file);
+  const std::string errors((std::istreambuf_iterator<char>(error_file)),
+                           std::istreambuf_iterator<char>());
+  EXPECT_EQ(errors, "");
+  EXPECT_EQ(output.find('\r'), std::string::npos);
+  EXPECT_EQ(output.find('\x1b'), std::string::npos);
 }
 #endif

@@ -162,6 +162,7 @@ int main(int argc, char** argv)
     checks.check.smtp = !no_smtp;
     checks.check.concurrency = concurrency;
     checks.check.now = now;
+    checks.progress = isatty(STDERR_FILENO) == 1;
     run = [&](const cli::Io& io) { return cli::check(checks, io); };
   });
 

@@ -7,11 +7,18 @@
 #include <mtasts/net/smtp_probe.hpp>
 #include <mtasts/net/tls.hpp>
 #include <mtasts/util/rfc3339.hpp>
+#include <mtasts/util/strings.hpp>
 
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/json/array.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <exception>
+#include <iterator>
 #include <span>
 #include <utility>
 
@@ -192,21 +199,78 @@ std::vector<std::string> addresses_of(const net::DnsAnswer& answer)
   return addresses;
 }
 
+// --- concurrency --------------------------------------------------------------------------------
+
+// Runs `tasks` concurrently on this coroutine's executor and resumes when every one has finished.
+// Rethrows the first exception a task raised (none does for network outcomes).
+Awaitable<void> run_all(std::vector<Awaitable<void>> tasks)
+{
+  auto executor = co_await net::asio::this_coro::executor;
+  std::size_t running = tasks.size();
+  std::exception_ptr failure;
+  // Parked until the last task finishes: the counter says when, the timer wakes us.
+  net::asio::steady_timer finished(executor, net::asio::steady_timer::time_point::max());
+  for (auto& task : tasks) {
+    net::asio::co_spawn(executor, std::move(task), [&](std::exception_ptr error) {
+      if (error && !failure) {
+        failure = error;
+      }
+      if (--running == 0) {
+        finished.cancel();
+      }
+    });
+  }
+  if (running != 0) {
+    boost::system::error_code ignored;
+    co_await finished.async_wait(net::asio::redirect_error(net::asio::use_awaitable, ignored));
+  }
+  if (failure) {
+    std::rethrow_exception(failure);
+  }
+}
+
+Awaitable<void> query_into(net::DnsResolver& dns, std::string name, int type, net::DnsAnswer& out)
+{
+  out = co_await dns.query(std::move(name), type);
+}
+
+Awaitable<void> cname_chain_into(net::DnsResolver& dns, std::string name,
+                                 net::DnsResolver::CnameChain& out)
+{
+  out = co_await dns.cname_chain(std::move(name));
+}
+
+std::vector<std::string> addresses_of(const net::DnsAnswer& a, const net::DnsAnswer& aaaa)
+{
+  auto addresses = addresses_of(a);
+  const auto v6 = addresses_of(aaaa);
+  addresses.insert(addresses.end(), v6.begin(), v6.end());
+  return addresses;
+}
+
 // --- one domain -------------------------------------------------------------------------------
+
+constexpr std::chrono::days k_policy_certificate_margin{30};
+
+// The problems one step found, in its own order. check_domain() appends the steps' lists in step
+// order, so a result does not depend on which lookup or connection finished first.
+struct Findings
+{
+  Problems problems;
+
+  void add(std::string code, Severity severity, std::string message, json::object evidence)
+  {
+    problems.push_back(Problem{std::move(code), severity, std::move(message), std::move(evidence)});
+  }
+};
 
 struct Run
 {
   Checker& checker;
-  std::string domain; // normalised
-  DomainResult result;
+  std::string domain;         // normalised
   bool sts_published = false; // a `v=STSv1` candidate exists
   std::optional<core::Policy> policy;
 
-  void add(std::string code, Severity severity, std::string message, json::object evidence)
-  {
-    result.problems.push_back(
-        Problem{std::move(code), severity, std::move(message), std::move(evidence)});
-  }
   Severity by_mode() const
   {
     return policy && policy->mode == core::PolicyMode::enforce ? Severity::error
@@ -214,23 +278,33 @@ struct Run
   }
 };
 
-// Step 1: `_mta-sts.<domain>` (RFC 8461 §3.1).
-Awaitable<void> check_sts_record(Run& run)
+// The lookups that need nothing but the domain name (steps 1, 2, 4 and 6), made at once.
+struct FirstLookups
 {
-  const std::string name = "_mta-sts." + run.domain;
-  const auto answer = co_await run.checker.dns().query(name, net::rrtype::txt);
+  net::DnsAnswer sts_txt;
+  net::DnsResolver::CnameChain sts_chain;
+  net::DnsAnswer policy_a;
+  net::DnsAnswer policy_aaaa;
+  net::DnsAnswer mx;
+  net::DnsAnswer tlsrpt_txt;
+};
+
+// Step 1: `_mta-sts.<domain>` (RFC 8461 §3.1).
+void check_sts_record(Run& run, const FirstLookups& lookups, Findings& out)
+{
+  const auto& answer = lookups.sts_txt;
+  const std::string& name = answer.name;
   const auto records = txt_strings(answer);
   json::object evidence = answer_json(answer);
   evidence["records"] = strings_json(records);
-  const auto chain = co_await run.checker.dns().cname_chain(name);
-  evidence["cname_chain"] = strings_json(chain.targets);
-  if (!chain.failure.empty()) {
-    evidence["cname_failure"] = chain.failure;
+  evidence["cname_chain"] = strings_json(lookups.sts_chain.targets);
+  if (!lookups.sts_chain.failure.empty()) {
+    evidence["cname_failure"] = lookups.sts_chain.failure;
   }
   if (answer.failed()) {
-    run.add("dns-error", Severity::error,
+    out.add("dns-error", Severity::error,
             "The TXT lookup of " + name + " failed: " + answer.failure, std::move(evidence));
-    co_return;
+    return;
   }
   const auto selected = core::select_sts_record(records, core::Profile::compatible);
   if (!selected.ok()) {
@@ -239,99 +313,133 @@ Awaitable<void> check_sts_record(Run& run)
         continue;
       }
       if (diagnostic.code == "no-record") {
-        run.add("sts-record-missing", Severity::error,
+        out.add("sts-record-missing", Severity::error,
                 "No MTA-STS record (\"v=STSv1; id=...\") at " + name +
                     ": senders do not use MTA-STS for this domain",
                 merged(evidence, diagnostic_json(diagnostic)));
-        co_return;
+        return;
       }
       run.sts_published = true;
       if (diagnostic.code == "multiple-records") {
-        run.add("multiple-sts-records", Severity::error,
+        out.add("multiple-sts-records", Severity::error,
                 name + " holds more than one \"v=STSv1\" record; senders treat that as no policy "
                        "(RFC 8461 §3.1). Keep exactly one",
                 merged(evidence, diagnostic_json(diagnostic)));
       } else {
-        run.add("sts-record-invalid", Severity::error,
+        out.add("sts-record-invalid", Severity::error,
                 "The MTA-STS record at " + name + " is invalid: " + diagnostic.message,
                 merged(evidence, diagnostic_json(diagnostic)));
       }
     }
-    co_return;
+    return;
   }
   run.sts_published = true;
   const auto strict = core::select_sts_record(records, core::Profile::strict);
   for (const auto& diagnostic : strict.diagnostics) {
-    run.add("sts-record-lint", Severity::warning, name + ": " + diagnostic.message,
+    out.add("sts-record-lint", Severity::warning, name + ": " + diagnostic.message,
             merged(evidence, diagnostic_json(diagnostic)));
   }
 }
 
-// Steps 2 and 3: the policy from every address of `mta-sts.<domain>` (RFC 8461 §3.3, §3.2).
-Awaitable<void> check_policy(Run& run)
+Awaitable<void> fetch_into(Checker& checker, std::string host, std::string address,
+                           net::FetchOptions options, net::FetchEvidence& out)
+{
+  out = co_await net::fetch_policy(checker.tls(), std::move(host), std::move(address), options);
+}
+
+// policy-host-certificate-expires-soon for every successful fetch whose leaf certificate ends
+// within k_policy_certificate_margin, in address order. `max_age` is the policy's, when valid.
+void check_policy_certificates(Run& run, const std::vector<const net::FetchEvidence*>& fetched,
+                               std::optional<std::uint32_t> max_age, Findings& out)
+{
+  const auto now = run.checker.options().now;
+  const auto horizon = (now + k_policy_certificate_margin).time_since_epoch().count();
+  for (const auto* fetch : fetched) {
+    if (!fetch->tls || fetch->tls->chain_summary.empty()) {
+      continue;
+    }
+    const auto not_after = fetch->tls->chain_summary.front().not_after;
+    if (not_after >= horizon) {
+      continue;
+    }
+    const auto days_left = (not_after - now.time_since_epoch().count()) / 86400;
+    json::object evidence = fetch_json(*fetch);
+    evidence["not_after"] = util::format_rfc3339_utc(not_after);
+    evidence["days_left"] = days_left;
+    std::string cached = "senders that cached the policy drop it max_age later";
+    if (max_age) {
+      cached = "senders that cached the policy drop it max_age (" + std::to_string(*max_age) +
+               " s) later, by " +
+               util::format_rfc3339_utc(not_after + static_cast<std::int64_t>(*max_age));
+    }
+    out.add("policy-host-certificate-expires-soon", Severity::warning,
+            "The certificate of " + fetch->host + " at " + fetch->address + " expires " +
+                util::format_rfc3339_utc(not_after) + " (in " + std::to_string(days_left) +
+                " days): renew it before then. After that date senders' policy refreshes fail "
+                "with sts-webpki-invalid (RFC 8461 §3.3), and " +
+                cached,
+            std::move(evidence));
+  }
+}
+
+// Steps 2 and 3 from the fetches of every address of `mta-sts.<domain>` (RFC 8461 §3.3, §3.2),
+// `fetches[i]` from `addresses[i]`.
+void check_policy(Run& run, const FirstLookups& lookups, const std::vector<std::string>& addresses,
+                  const std::vector<net::FetchEvidence>& fetches, Findings& out)
 {
   const std::string host = "mta-sts." + run.domain;
-  const auto a = co_await run.checker.dns().query(host, net::rrtype::a);
-  const auto aaaa = co_await run.checker.dns().query(host, net::rrtype::aaaa);
-  auto addresses = addresses_of(a);
-  const auto v6 = addresses_of(aaaa);
-  addresses.insert(addresses.end(), v6.begin(), v6.end());
   if (addresses.empty()) {
     json::object evidence;
     evidence["host"] = host;
-    evidence["a"] = answer_json(a);
-    evidence["aaaa"] = answer_json(aaaa);
-    run.add("sts-policy-fetch-error", Severity::error,
+    evidence["a"] = answer_json(lookups.policy_a);
+    evidence["aaaa"] = answer_json(lookups.policy_aaaa);
+    out.add("sts-policy-fetch-error", Severity::error,
             "The policy host " + host +
                 " has no address (A or AAAA): senders cannot fetch "
                 "the policy",
             std::move(evidence));
-    co_return;
+    return;
   }
 
-  const auto& options = run.checker.options();
-  net::FetchOptions fetch_options;
-  fetch_options.connect_timeout = options.timeout;
-  fetch_options.total_timeout = options.timeout * 3;
-  fetch_options.port = options.https_port;
-  std::vector<net::FetchEvidence> fetched;
-  for (const auto& address : addresses) {
-    auto fetch = co_await net::fetch_policy(run.checker.tls(), host, address, fetch_options);
+  std::vector<const net::FetchEvidence*> fetched;
+  for (const auto& fetch : fetches) {
     if (!fetch.ok()) {
-      run.add(std::string(net::fetch_result_type(fetch.failure)), Severity::error,
-              "Fetching " + fetch.url + " from " + address + " failed: " + fetch.detail,
+      out.add(std::string(net::fetch_result_type(fetch.failure)), Severity::error,
+              "Fetching " + fetch.url + " from " + fetch.address + " failed: " + fetch.detail,
               fetch_json(fetch));
       continue;
     }
-    fetched.push_back(std::move(fetch));
+    fetched.push_back(&fetch);
   }
   if (fetched.empty()) {
-    co_return;
+    return;
   }
+  const auto& first = *fetched.front();
   const bool differ = std::ranges::any_of(
-      fetched, [&](const net::FetchEvidence& other) { return other.body != fetched[0].body; });
+      fetched, [&](const net::FetchEvidence* other) { return other->body != first.body; });
   if (differ) {
     json::array bodies;
-    for (const auto& fetch : fetched) {
+    for (const auto* fetch : fetched) {
       json::object entry;
-      entry["address"] = fetch.address;
-      entry["body"] = fetch.body;
+      entry["address"] = fetch->address;
+      entry["body"] = fetch->body;
       bodies.push_back(std::move(entry));
     }
     json::object evidence;
     evidence["host"] = host;
     evidence["bodies"] = std::move(bodies);
-    run.add("policy-differs-between-addresses", Severity::error,
+    out.add("policy-differs-between-addresses", Severity::error,
             "The addresses of " + host +
                 " serve different policies: senders see one or the other at random",
             std::move(evidence));
   }
 
-  const auto& first = fetched.front();
   json::object where;
   where["url"] = first.url;
   where["address"] = first.address;
   const auto parsed = core::parse_policy(first.body, core::Profile::compatible);
+  check_policy_certificates(run, fetched,
+                            parsed.ok() ? std::optional(parsed.value->max_age) : std::nullopt, out);
   if (!parsed.ok()) {
     json::array diagnostics;
     std::string first_error;
@@ -344,16 +452,15 @@ Awaitable<void> check_policy(Run& run)
     json::object evidence = where;
     evidence["body"] = first.body;
     evidence["diagnostics"] = std::move(diagnostics);
-    run.add("sts-policy-invalid", Severity::error,
+    out.add("sts-policy-invalid", Severity::error,
             "The policy at " + first.url + " is invalid for senders: " + first_error,
             std::move(evidence));
-    co_return;
+    return;
   }
   run.policy = *parsed.value;
-  run.result.mode = run.policy->mode;
   const auto strict = core::parse_policy(first.body, core::Profile::strict);
   for (const auto& diagnostic : strict.diagnostics) {
-    run.add("policy-lint", Severity::warning, "Policy: " + diagnostic.message,
+    out.add("policy-lint", Severity::warning, "Policy: " + diagnostic.message,
             merged(where, diagnostic_json(diagnostic)));
   }
   json::object mode_evidence = where;
@@ -362,7 +469,7 @@ Awaitable<void> check_policy(Run& run)
   switch (run.policy->mode) {
   case core::PolicyMode::enforce:
     if (run.policy->max_age < k_min_enforce_max_age) {
-      run.add("max-age-short-for-enforce", Severity::warning,
+      out.add("max-age-short-for-enforce", Severity::warning,
               "mode enforce with max_age " + std::to_string(run.policy->max_age) +
                   " s: senders forget the policy within a day, which leaves a window for "
                   "downgrade attacks. Use weeks (RFC 8461 §3.2), e.g. 1209600",
@@ -370,46 +477,60 @@ Awaitable<void> check_policy(Run& run)
     }
     break;
   case core::PolicyMode::testing:
-    run.add("testing-mode", Severity::info,
+    out.add("testing-mode", Severity::info,
             "mode testing: senders report TLS failures (TLSRPT) but still deliver without TLS",
             std::move(mode_evidence));
     break;
   case core::PolicyMode::none:
-    run.add("none-mode", Severity::info,
+    out.add("none-mode", Severity::info,
             "mode none: senders drop any cached policy; MTA-STS is being withdrawn",
             std::move(mode_evidence));
     break;
   }
 }
 
-// Step 4: the MX RRset against the policy's patterns (RFC 8461 §4.1). Returns the MX hosts
-// (normalised, by preference), the implicit MX when there is no MX RRset.
-Awaitable<std::vector<net::MxRecord>> check_mx(Run& run)
+// The MX hosts of the domain (normalised, by preference), the implicit MX when there is no MX
+// RRset (RFC 5321 §5.1), none when the lookup failed.
+struct MxHosts
 {
   std::vector<net::MxRecord> hosts;
-  const auto answer = co_await run.checker.dns().query(run.domain, net::rrtype::mx);
+  bool implicit = false;
+};
+
+MxHosts mx_hosts(const Run& run, const net::DnsAnswer& answer)
+{
+  MxHosts mx;
   if (answer.failed()) {
-    run.add("dns-error", Severity::error,
-            "The MX lookup of " + run.domain + " failed: " + answer.failure, answer_json(answer));
-    co_return hosts;
+    return mx;
   }
-  const bool implicit = !answer.has_data();
-  if (implicit) {
-    hosts.push_back(net::MxRecord{0, run.domain});
+  mx.implicit = !answer.has_data();
+  if (mx.implicit) {
+    mx.hosts.push_back(net::MxRecord{0, run.domain});
   }
   for (const auto& rdata : answer.rdata) {
-    if (auto mx = net::decode_mx(rdata); mx && !mx->exchange.empty()) {
-      if (auto normalized = core::normalize_host(mx->exchange)) {
-        mx->exchange = std::move(*normalized);
-        hosts.push_back(std::move(*mx));
+    if (auto record = net::decode_mx(rdata); record && !record->exchange.empty()) {
+      if (auto normalized = core::normalize_host(record->exchange)) {
+        record->exchange = std::move(*normalized);
+        mx.hosts.push_back(std::move(*record));
       }
     }
   }
-  std::ranges::stable_sort(hosts, {}, &net::MxRecord::preference);
-  if (!run.policy) {
-    co_return hosts;
-  }
+  std::ranges::stable_sort(mx.hosts, {}, &net::MxRecord::preference);
+  return mx;
+}
 
+// Step 4: the MX RRset against the policy's patterns (RFC 8461 §4.1).
+void check_mx(Run& run, const net::DnsAnswer& answer, const MxHosts& mx, Findings& out)
+{
+  if (answer.failed()) {
+    out.add("dns-error", Severity::error,
+            "The MX lookup of " + run.domain + " failed: " + answer.failure, answer_json(answer));
+    return;
+  }
+  if (!run.policy) {
+    return;
+  }
+  const auto& hosts = mx.hosts;
   const auto& patterns = run.policy->mx;
   json::array pattern_texts;
   for (const auto& pattern : patterns) {
@@ -426,12 +547,12 @@ Awaitable<std::vector<net::MxRecord>> check_mx(Run& run)
     json::object evidence;
     evidence["mx"] = host.exchange;
     evidence["preference"] = host.preference;
-    evidence["implicit"] = implicit;
+    evidence["implicit"] = mx.implicit;
     evidence["patterns"] = pattern_texts;
     evidence["result_type"] = "validation-failure";
-    run.add("mx-not-covered", run.by_mode(),
+    out.add("mx-not-covered", run.by_mode(),
             "MX host " + host.exchange +
-                (implicit ? " (implicit: the domain has no MX record)" : std::string()) +
+                (mx.implicit ? " (implicit: the domain has no MX record)" : std::string()) +
                 " matches no mx pattern of the policy: senders refuse to deliver to it under "
                 "enforce (RFC 8461 §4.1). Add an mx line for it",
             std::move(evidence));
@@ -444,12 +565,29 @@ Awaitable<std::vector<net::MxRecord>> check_mx(Run& run)
       json::object evidence;
       evidence["pattern"] = pattern.text;
       evidence["mx"] = host_names;
-      run.add("mx-pattern-unused", Severity::warning,
+      out.add("mx-pattern-unused", Severity::warning,
               "The mx pattern " + pattern.text + " matches no MX host of " + run.domain,
               std::move(evidence));
     }
   }
-  co_return hosts;
+}
+
+// The address and TLSA lookups of one MX host (steps 5 and 5b), made at once.
+struct MxHostLookups
+{
+  net::DnsAnswer a;
+  net::DnsAnswer aaaa;
+  net::DnsAnswer tlsa;
+};
+
+Awaitable<void> lookup_mx_host(Checker& checker, std::string host, MxHostLookups& out)
+{
+  std::vector<Awaitable<void>> lookups;
+  lookups.push_back(query_into(checker.dns(), host, net::rrtype::a, out.a));
+  lookups.push_back(query_into(checker.dns(), host, net::rrtype::aaaa, out.aaaa));
+  // RFC 7672 §2.2.3: the TLSA base domain is the MX host name (CNAMEs are not expanded).
+  lookups.push_back(query_into(checker.dns(), "_25._tcp." + host, net::rrtype::tlsa, out.tlsa));
+  co_await run_all(std::move(lookups));
 }
 
 // The TLSA RRset of one MX host (step 5b) and what a DANE sender makes of it.
@@ -471,59 +609,63 @@ json::object tlsa_json(const MxTlsa& tlsa)
   return object;
 }
 
-// Step 5b: `_25._tcp.<mx>` TLSA (RFC 7672 §2.2). The lookup's own findings (bogus, insecure,
-// failed, undecodable) are added here; the records a DANE sender uses are returned for the probes.
-Awaitable<MxTlsa> check_tlsa(Run& run, const std::string& mx)
+MxTlsa interpret_tlsa(net::DnsAnswer answer)
 {
   MxTlsa tlsa;
-  const std::string name = "_25._tcp." + mx;
-  tlsa.answer = co_await run.checker.dns().query(name, net::rrtype::tlsa);
+  tlsa.answer = std::move(answer);
   for (const auto& rdata : tlsa.answer.rdata) {
     if (auto record = net::decode_tlsa(rdata)) {
       tlsa.records.push_back(std::move(*record));
     }
   }
+  tlsa.dane = tlsa.answer.dnssec == net::DnssecStatus::secure && tlsa.answer.has_data() &&
+              !tlsa.records.empty();
+  return tlsa;
+}
+
+// Step 5b: the findings of the `_25._tcp.<mx>` TLSA lookup itself (RFC 7672 §2.2): bogus,
+// failed, insecure, undecodable.
+void check_tlsa(Findings& out, const std::string& mx, const MxTlsa& tlsa)
+{
+  const std::string& name = tlsa.answer.name;
   json::object evidence = tlsa_json(tlsa);
   evidence["mx"] = mx;
   if (tlsa.answer.dnssec == net::DnssecStatus::bogus) {
     evidence["result_type"] = "dnssec-invalid";
-    run.add("dnssec-invalid", Severity::error,
+    out.add("dnssec-invalid", Severity::error,
             "The TLSA lookup of " + name + " is DNSSEC-bogus (" + tlsa.answer.why_bogus +
                 "): DANE senders defer mail to " + mx + " (RFC 7672 §2.2, RFC 8460 §4.3.2)",
             std::move(evidence));
-    co_return tlsa;
+    return;
   }
   if (tlsa.answer.failed()) {
-    run.add("dns-error", Severity::error,
+    out.add("dns-error", Severity::error,
             "The TLSA lookup of " + name + " failed: " + tlsa.answer.failure +
                 "; DANE senders treat " + mx + " as unreachable (RFC 7672 §2.2)",
             std::move(evidence));
-    co_return tlsa;
+    return;
   }
   if (!tlsa.answer.has_data()) {
-    co_return tlsa;
+    return;
   }
   if (tlsa.answer.dnssec == net::DnssecStatus::insecure) {
-    run.add("tlsa-not-dnssec", Severity::info,
+    out.add("tlsa-not-dnssec", Severity::info,
             name + " holds TLSA records, but they are not DNSSEC-validated: senders ignore them "
                    "(RFC 7672 §2.2)",
             std::move(evidence));
-    co_return tlsa;
+    return;
   }
   if (tlsa.records.empty()) {
     evidence["result_type"] = "tlsa-invalid";
-    run.add("tlsa-invalid", Severity::error,
+    out.add("tlsa-invalid", Severity::error,
             "No TLSA record at " + name + " decodes: DANE senders cannot authenticate " + mx +
                 " (RFC 8460 §4.3.2)",
             std::move(evidence));
-    co_return tlsa;
   }
-  tlsa.dane = true;
-  co_return tlsa;
 }
 
 // The DANE outcome of one probe (step 5b): an error with the dane_result_type() code, or info.
-void report_dane(Run& run, const MxTlsa& tlsa, const net::SmtpProbe& probe)
+void report_dane(Findings& out, const MxTlsa& tlsa, const net::SmtpProbe& probe)
 {
   if (!probe.dane) {
     return; // no handshake: the probe's own finding says why
@@ -532,7 +674,7 @@ void report_dane(Run& run, const MxTlsa& tlsa, const net::SmtpProbe& probe)
   evidence["tlsa"] = tlsa_json(tlsa);
   const std::string where = "MX " + probe.mx_host + " at " + probe.address;
   if (probe.dane->verdict == net::DaneOutcome::Verdict::verified) {
-    run.add("dane-verified", Severity::info,
+    out.add("dane-verified", Severity::info,
             where + " is authenticated by DANE (RFC 7672 §3): " + probe.dane->detail,
             std::move(evidence));
     return;
@@ -542,14 +684,23 @@ void report_dane(Run& run, const MxTlsa& tlsa, const net::SmtpProbe& probe)
     return;
   }
   evidence["result_type"] = result_type;
-  run.add(std::string(result_type), Severity::error,
+  out.add(std::string(result_type), Severity::error,
           where + " fails DANE: " + probe.dane->detail +
               ". DANE senders defer mail to it whatever the MTA-STS mode (RFC 8461 §2)",
           std::move(evidence));
 }
 
-// Step 5: every address of every MX as a sender sees it (RFC 8461 §4.2, §5; RFC 8460 §4.3).
-Awaitable<void> check_smtp(Run& run, const std::vector<net::MxRecord>& hosts)
+Awaitable<void> probe_into(Checker& checker, std::string host, std::string address,
+                           net::SmtpProbeOptions options, net::SmtpProbe& out)
+{
+  out = co_await net::probe_smtp(checker.tls(), std::move(host), std::move(address),
+                                 std::move(options));
+}
+
+// Step 5: every address of every MX as a sender sees it (RFC 8461 §4.2, §5; RFC 8460 §4.3), all
+// probed at once; `lookups[i]` belongs to `hosts[i]`.
+Awaitable<void> check_smtp(Run& run, const std::vector<net::MxRecord>& hosts,
+                           const std::vector<MxHostLookups>& lookups, Findings& out)
 {
   const auto& options = run.checker.options();
   net::SmtpProbeOptions probe_options;
@@ -558,43 +709,58 @@ Awaitable<void> check_smtp(Run& run, const std::vector<net::MxRecord>& hosts)
   probe_options.read_timeout = options.timeout;
   probe_options.total_timeout = options.timeout * 3;
   const auto horizon = options.now + std::chrono::seconds(run.policy->max_age);
-  for (const auto& host : hosts) {
-    const auto a = co_await run.checker.dns().query(host.exchange, net::rrtype::a);
-    const auto aaaa = co_await run.checker.dns().query(host.exchange, net::rrtype::aaaa);
-    auto addresses = addresses_of(a);
-    const auto v6 = addresses_of(aaaa);
-    addresses.insert(addresses.end(), v6.begin(), v6.end());
-    if (addresses.empty()) {
+
+  std::vector<std::vector<std::string>> addresses(hosts.size());
+  std::vector<MxTlsa> tlsas(hosts.size());
+  std::vector<std::vector<net::SmtpProbe>> probes(hosts.size());
+  std::vector<Awaitable<void>> tasks;
+  for (std::size_t h = 0; h < hosts.size(); ++h) {
+    addresses[h] = addresses_of(lookups[h].a, lookups[h].aaaa);
+    if (addresses[h].empty()) {
+      continue;
+    }
+    tlsas[h] = interpret_tlsa(lookups[h].tlsa);
+    // RFC 7672 §2.2.3: the TLSA base domain is the MX host name (CNAMEs are not expanded).
+    probe_options.tlsa = tlsas[h].dane ? tlsas[h].records : std::vector<net::TlsaRecord>{};
+    probe_options.tlsa_base_domain = hosts[h].exchange;
+    probes[h].resize(addresses[h].size());
+    for (std::size_t i = 0; i < addresses[h].size(); ++i) {
+      tasks.push_back(
+          probe_into(run.checker, hosts[h].exchange, addresses[h][i], probe_options, probes[h][i]));
+    }
+  }
+  co_await run_all(std::move(tasks));
+
+  for (std::size_t h = 0; h < hosts.size(); ++h) {
+    const auto& host = hosts[h];
+    if (addresses[h].empty()) {
       json::object evidence;
       evidence["mx"] = host.exchange;
-      evidence["a"] = answer_json(a);
-      evidence["aaaa"] = answer_json(aaaa);
-      run.add("dns-error", Severity::error,
+      evidence["a"] = answer_json(lookups[h].a);
+      evidence["aaaa"] = answer_json(lookups[h].aaaa);
+      out.add("dns-error", Severity::error,
               "MX host " + host.exchange + " has no address (A or AAAA)", std::move(evidence));
       continue;
     }
-    const auto tlsa = co_await check_tlsa(run, host.exchange);
-    // RFC 7672 §2.2.3: the TLSA base domain is the MX host name (CNAMEs are not expanded).
-    probe_options.tlsa = tlsa.dane ? tlsa.records : std::vector<net::TlsaRecord>{};
-    probe_options.tlsa_base_domain = host.exchange;
+    const auto& tlsa = tlsas[h];
+    check_tlsa(out, host.exchange, tlsa);
     bool dane_verified = false;
-    for (const auto& address : addresses) {
-      const auto probe =
-          co_await net::probe_smtp(run.checker.tls(), host.exchange, address, probe_options);
-      report_dane(run, tlsa, probe);
+    for (const auto& probe : probes[h]) {
+      const auto& address = probe.address;
+      report_dane(out, tlsa, probe);
       dane_verified = dane_verified ||
                       (probe.dane && probe.dane->verdict == net::DaneOutcome::Verdict::verified);
       const auto result_type = probe.result_type();
       if (!result_type.empty()) {
-        run.add(result_type, run.by_mode(),
+        out.add(result_type, run.by_mode(),
                 "MX " + host.exchange + " at " + address + ": " + probe.detail, probe_json(probe));
       } else if (!probe.ok()) {
-        run.add("mx-unreachable", Severity::warning,
+        out.add("mx-unreachable", Severity::warning,
                 "MX " + host.exchange + " at " + address + ": " + probe.detail, probe_json(probe));
       } else if (probe.tls && !probe.tls->chain_summary.empty()) {
         const auto not_after = probe.tls->chain_summary.front().not_after;
         if (not_after < horizon.time_since_epoch().count()) {
-          run.add("certificate-expires-before-max-age", Severity::warning,
+          out.add("certificate-expires-before-max-age", Severity::warning,
                   "The certificate of MX " + host.exchange + " at " + address + " expires " +
                       util::format_rfc3339_utc(not_after) +
                       ", before senders forget the policy (max_age " +
@@ -611,7 +777,7 @@ Awaitable<void> check_smtp(Run& run, const std::vector<net::MxRecord>& hosts)
         patterns.emplace_back(pattern.text);
       }
       evidence["patterns"] = std::move(patterns);
-      run.add("dane-mx-not-in-sts-policy", Severity::warning,
+      out.add("dane-mx-not-in-sts-policy", Severity::warning,
               "MX " + host.exchange +
                   " is authenticated by DANE but matches no mx pattern of the MTA-STS policy: "
                   "senders that use only MTA-STS refuse to deliver to it. Add an mx line for it",
@@ -620,16 +786,309 @@ Awaitable<void> check_smtp(Run& run, const std::vector<net::MxRecord>& hosts)
   }
 }
 
-// Step 6: `_smtp._tls.<domain>` (RFC 8460 §3).
-Awaitable<void> check_tlsrpt(Run& run)
+// Steps 2 to 5 once a `v=STSv1` candidate is published: the fetches from every policy-host
+// address and (with SMTP probing) the address and TLSA lookups of every MX host at once, then
+// the probes of every MX address at once.
+Awaitable<void> check_sts_policy(Run& run, const FirstLookups& lookups, Findings& policy_out,
+                                 Findings& mx_out, Findings& smtp_out)
 {
-  const std::string name = "_smtp._tls." + run.domain;
-  const auto answer = co_await run.checker.dns().query(name, net::rrtype::txt);
+  const auto& options = run.checker.options();
+  const std::string host = "mta-sts." + run.domain;
+  const auto addresses = addresses_of(lookups.policy_a, lookups.policy_aaaa);
+  const auto mx = mx_hosts(run, lookups.mx);
+
+  net::FetchOptions fetch_options;
+  fetch_options.connect_timeout = options.timeout;
+  fetch_options.total_timeout = options.timeout * 3;
+  fetch_options.port = options.https_port;
+  std::vector<net::FetchEvidence> fetches(addresses.size());
+  std::vector<MxHostLookups> host_lookups(options.smtp ? mx.hosts.size() : 0);
+  std::vector<Awaitable<void>> tasks;
+  for (std::size_t i = 0; i < addresses.size(); ++i) {
+    tasks.push_back(fetch_into(run.checker, host, addresses[i], fetch_options, fetches[i]));
+  }
+  for (std::size_t i = 0; i < host_lookups.size(); ++i) {
+    tasks.push_back(lookup_mx_host(run.checker, mx.hosts[i].exchange, host_lookups[i]));
+  }
+  co_await run_all(std::move(tasks));
+
+  check_policy(run, lookups, addresses, fetches, policy_out);
+  check_mx(run, lookups.mx, mx, mx_out);
+  if (run.policy && options.smtp) {
+    co_await check_smtp(run, mx.hosts, host_lookups, smtp_out);
+  }
+}
+
+// --- step 6: TLSRPT ---------------------------------------------------------------------------
+
+// Where an `https:` rua URI sends reports (RFC 8460 §3, RFC 3986 §3.2): host (normalised, or an
+// IP literal without brackets) and port. `error` says why there is none.
+struct HttpsTarget
+{
+  std::string host;
+  std::uint16_t port = 0;
+  bool ip_literal = false;
+  std::string error;
+};
+
+HttpsTarget https_target(std::string_view uri, std::uint16_t default_port)
+{
+  HttpsTarget target;
+  const auto scheme_end = uri.find("://");
+  if (scheme_end == std::string_view::npos) {
+    target.error = "the URI has no authority (\"https://host/...\")";
+    return target;
+  }
+  auto authority = uri.substr(scheme_end + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+    authority.remove_prefix(at + 1);
+  }
+  std::string_view host = authority;
+  std::string_view port;
+  if (authority.starts_with('[')) {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) {
+      target.error = "unterminated IP literal in the URI";
+      return target;
+    }
+    host = authority.substr(1, close - 1);
+    const auto rest = authority.substr(close + 1);
+    if (!rest.empty() && !rest.starts_with(':')) {
+      target.error = "unexpected text after the IP literal";
+      return target;
+    }
+    port = rest.empty() ? rest : rest.substr(1);
+    target.ip_literal = true;
+  } else if (const auto colon = authority.rfind(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  target.port = default_port;
+  if (!port.empty()) {
+    unsigned value = 0;
+    const auto* end = port.data() + port.size();
+    const auto parsed = std::from_chars(port.data(), end, value);
+    if (parsed.ec != std::errc{} || parsed.ptr != end || value == 0 || value > 65535) {
+      target.error = "invalid port \"" + std::string(port) + "\"";
+      return target;
+    }
+    target.port = static_cast<std::uint16_t>(value);
+  }
+  boost::system::error_code error;
+  const auto address = net::asio::ip::make_address(host, error);
+  if (!error) {
+    target.host = address.to_string();
+    target.ip_literal = true;
+    return target;
+  }
+  if (target.ip_literal) {
+    target.error = "invalid IP literal \"" + std::string(host) + "\"";
+    return target;
+  }
+  auto normalized = core::normalize_host(host);
+  if (!normalized) {
+    target.error = "\"" + std::string(host) + "\" is not a host name: " + normalized.error();
+    return target;
+  }
+  target.host = std::move(*normalized);
+  return target;
+}
+
+// One TCP connect + TLS handshake with an address of an rua endpoint (no HTTP request).
+struct HttpsProbe
+{
+  std::string address;
+  std::string failure = "none"; // "none", "connect", "timeout", "tls-handshake"
+  std::string detail;
+  std::optional<net::TlsEvidence> tls;
+  std::chrono::milliseconds elapsed{0};
+};
+
+// Connects to address:port and completes a TLS handshake as a report submitter would: SNI = the
+// host (none for an IP literal), the checker's client context (TLS >= 1.2, its trust anchors),
+// evidence from net::collect_tls_evidence(). An IP-literal host is matched against the leaf's
+// iPAddress SANs. `connect_timeout` bounds the connect, `total_timeout` the whole exchange.
+// Never throws for network outcomes.
+Awaitable<HttpsProbe> probe_https(boost::asio::ssl::context& context, HttpsTarget target,
+                                  std::string address, std::chrono::milliseconds connect_timeout,
+                                  std::chrono::milliseconds total_timeout)
+{
+  namespace beast = boost::beast;
+  HttpsProbe probe;
+  probe.address = std::move(address);
+  const auto started = std::chrono::steady_clock::now();
+  const auto deadline = started + total_timeout;
+  const auto finish = [&](std::string failure, std::string detail) {
+    probe.failure = std::move(failure);
+    probe.detail = std::move(detail);
+    probe.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    return probe;
+  };
+  const auto timed_out = [](const boost::system::error_code& error) {
+    return error == beast::error::timeout;
+  };
+  boost::system::error_code error;
+  const auto ip = net::asio::ip::make_address(probe.address, error);
+  if (error) {
+    co_return finish("connect", "'" + probe.address + "' is not an IP address");
+  }
+  auto executor = co_await net::asio::this_coro::executor;
+  beast::ssl_stream<beast::tcp_stream> stream(executor, context);
+  auto& tcp_stream = beast::get_lowest_layer(stream);
+  tcp_stream.expires_at(std::min(deadline, started + connect_timeout));
+  co_await tcp_stream.async_connect(net::asio::ip::tcp::endpoint(ip, target.port),
+                                    net::asio::redirect_error(net::asio::use_awaitable, error));
+  if (error) {
+    co_return finish(timed_out(error) ? "timeout" : "connect",
+                     "cannot connect to " + probe.address + " port " + std::to_string(target.port) +
+                         ": " + (timed_out(error) ? std::string("timed out") : error.message()));
+  }
+  if (!target.ip_literal && !net::set_server_name(stream.native_handle(), target.host)) {
+    co_return finish("tls-handshake", "cannot set the TLS server name");
+  }
+  tcp_stream.expires_at(deadline);
+  co_await stream.async_handshake(net::asio::ssl::stream_base::client,
+                                  net::asio::redirect_error(net::asio::use_awaitable, error));
+  if (error) {
+    co_return finish(timed_out(error) ? "timeout" : "tls-handshake",
+                     "TLS handshake with " + probe.address + " failed: " +
+                         (timed_out(error) ? std::string("timed out") : error.message()));
+  }
+  probe.tls = net::collect_tls_evidence(stream.native_handle(), target.host);
+  if (target.ip_literal && !probe.tls->chain_summary.empty()) {
+    const auto& ips = probe.tls->chain_summary.front().san_ip_addresses;
+    probe.tls->identity_matched = std::ranges::find(ips, target.host) != ips.end();
+    probe.tls->matched_name = probe.tls->identity_matched ? target.host : std::string();
+  }
+  // Best effort: close the session politely; the answer is irrelevant.
+  tcp_stream.expires_after(std::chrono::seconds(1));
+  co_await stream.async_shutdown(net::asio::redirect_error(net::asio::use_awaitable, error));
+  co_return finish("none", "");
+}
+
+// One `https:` rua URI: its target, address lookups and a probe per address.
+struct RuaCheck
+{
+  std::string uri;
+  HttpsTarget target;
+  net::DnsAnswer a;
+  net::DnsAnswer aaaa;
+  std::vector<HttpsProbe> probes; // in address order
+};
+
+Awaitable<void> probe_into(Checker& checker, HttpsTarget target, std::string address,
+                           HttpsProbe& out)
+{
+  const auto timeout = checker.options().timeout;
+  out = co_await probe_https(checker.tls(), std::move(target), std::move(address), timeout,
+                             timeout * 3);
+}
+
+Awaitable<void> check_rua_endpoint(Checker& checker, RuaCheck& rua)
+{
+  if (!rua.target.error.empty()) {
+    co_return;
+  }
+  std::vector<std::string> addresses;
+  if (rua.target.ip_literal) {
+    addresses.push_back(rua.target.host);
+  } else {
+    std::vector<Awaitable<void>> lookups;
+    lookups.push_back(query_into(checker.dns(), rua.target.host, net::rrtype::a, rua.a));
+    lookups.push_back(query_into(checker.dns(), rua.target.host, net::rrtype::aaaa, rua.aaaa));
+    co_await run_all(std::move(lookups));
+    addresses = addresses_of(rua.a, rua.aaaa);
+  }
+  rua.probes.resize(addresses.size());
+  std::vector<Awaitable<void>> probes;
+  for (std::size_t i = 0; i < addresses.size(); ++i) {
+    probes.push_back(probe_into(checker, rua.target, addresses[i], rua.probes[i]));
+  }
+  co_await run_all(std::move(probes));
+}
+
+// The findings of one `https:` rua URI, in address order.
+void report_rua_endpoint(const RuaCheck& rua, Findings& out)
+{
+  json::object base;
+  base["uri"] = rua.uri;
+  if (!rua.target.error.empty()) {
+    base["failure"] = "uri";
+    base["detail"] = rua.target.error;
+    out.add("tlsrpt-https-unreachable", Severity::warning,
+            "TLS reports cannot be delivered to " + rua.uri + ": " + rua.target.error,
+            std::move(base));
+    return;
+  }
+  base["host"] = rua.target.host;
+  base["port"] = rua.target.port;
+  if (rua.probes.empty()) {
+    const std::string why =
+        rua.a.failed() || rua.aaaa.failed()
+            ? "the address lookup failed: " + (rua.a.failed() ? rua.a.failure : rua.aaaa.failure)
+            : "it has no address (A or AAAA)";
+    json::object evidence = base;
+    evidence["failure"] = "no-address";
+    evidence["detail"] = why;
+    evidence["a"] = answer_json(rua.a);
+    evidence["aaaa"] = answer_json(rua.aaaa);
+    out.add("tlsrpt-https-unreachable", Severity::warning,
+            "TLS reports cannot be delivered to " + rua.uri + ": the host " + rua.target.host +
+                " cannot be reached, " + why + " (RFC 8460 §5.4)",
+            std::move(evidence));
+    return;
+  }
+  for (const auto& probe : rua.probes) {
+    json::object evidence = base;
+    evidence["address"] = probe.address;
+    evidence["failure"] = probe.failure;
+    if (!probe.detail.empty()) {
+      evidence["detail"] = probe.detail;
+    }
+    evidence["elapsed_ms"] = probe.elapsed.count();
+    if (probe.tls) {
+      evidence["tls"] = tls_json(*probe.tls);
+    }
+    const std::string where = "The TLSRPT endpoint " + rua.uri + " at " + probe.address;
+    if (probe.failure != "none" || !probe.tls) {
+      out.add("tlsrpt-https-unreachable", Severity::warning,
+              where + " cannot take reports: " + probe.detail +
+                  ". Senders retry and then drop the report (RFC 8460 §5.4)",
+              std::move(evidence));
+      continue;
+    }
+    const auto result_type = net::result_type_for(*probe.tls);
+    if (!result_type.empty()) {
+      const std::string why =
+          probe.tls->identity_matched || probe.tls->chain != net::ChainVerdict::trusted
+              ? probe.tls->verify_error
+              : "no subjectAltName matches " + rua.target.host;
+      evidence["result_type"] = result_type;
+      out.add("tlsrpt-https-certificate-invalid", Severity::warning,
+              where + " presents a certificate that is not valid for " + rua.target.host + ": " +
+                  why + " (" + std::string(result_type) +
+                  "). Senders that validate it do not deliver reports there (RFC 8460 §5.4)",
+              std::move(evidence));
+      continue;
+    }
+    out.add("tlsrpt-https-reachable", Severity::info,
+            where + " accepts TLS with a valid certificate for " + rua.target.host +
+                " (no report was sent)",
+            std::move(evidence));
+  }
+}
+
+// Step 6: `_smtp._tls.<domain>` (RFC 8460 §3) and every `https:` rua endpoint in it, all at once.
+Awaitable<void> check_tlsrpt(Run& run, const net::DnsAnswer& answer, Findings& out)
+{
+  const std::string& name = answer.name;
   const auto records = txt_strings(answer);
   json::object evidence = answer_json(answer);
   evidence["records"] = strings_json(records);
   if (answer.failed()) {
-    run.add("dns-error", Severity::warning,
+    out.add("dns-error", Severity::warning,
             "The TXT lookup of " + name + " failed: " + answer.failure, std::move(evidence));
     co_return;
   }
@@ -641,14 +1100,14 @@ Awaitable<void> check_tlsrpt(Run& run)
       }
       if (diagnostic.code == "no-record") {
         if (run.sts_published) {
-          run.add("tlsrpt-record-missing", Severity::warning,
+          out.add("tlsrpt-record-missing", Severity::warning,
                   "No TLSRPT record (\"v=TLSRPTv1; rua=...\") at " + name +
                       ": nobody is told when senders fail to reach the MX hosts securely",
                   merged(evidence, diagnostic_json(diagnostic)));
         }
         co_return;
       }
-      run.add("tlsrpt-record-invalid", Severity::error,
+      out.add("tlsrpt-record-invalid", Severity::error,
               "The TLSRPT record at " + name + " is invalid: " + diagnostic.message,
               merged(evidence, diagnostic_json(diagnostic)));
     }
@@ -656,7 +1115,7 @@ Awaitable<void> check_tlsrpt(Run& run)
   }
   const auto strict = core::select_tlsrpt_record(records, core::Profile::strict);
   for (const auto& diagnostic : strict.diagnostics) {
-    run.add("tlsrpt-record-lint", Severity::warning, name + ": " + diagnostic.message,
+    out.add("tlsrpt-record-lint", Severity::warning, name + ": " + diagnostic.message,
             merged(evidence, diagnostic_json(diagnostic)));
   }
   std::string rua;
@@ -664,7 +1123,24 @@ Awaitable<void> check_tlsrpt(Run& run)
     rua += (rua.empty() ? "" : ", ") + uri;
   }
   evidence["rua"] = strings_json(selected.value->rua);
-  run.add("tlsrpt-record-valid", Severity::info, "TLS reports go to " + rua, std::move(evidence));
+  out.add("tlsrpt-record-valid", Severity::info, "TLS reports go to " + rua, std::move(evidence));
+
+  // RFC 3986 §3.1: schemes are case-insensitive (the parser accepts "HTTPS:" with a warning).
+  std::vector<RuaCheck> endpoints;
+  for (const auto& uri : selected.value->rua) {
+    if (uri.size() > 6 && util::iequals_ascii(std::string_view(uri).substr(0, 6), "https:")) {
+      endpoints.push_back(
+          RuaCheck{uri, https_target(uri, run.checker.options().https_port), {}, {}, {}});
+    }
+  }
+  std::vector<Awaitable<void>> tasks;
+  for (auto& endpoint : endpoints) {
+    tasks.push_back(check_rua_endpoint(run.checker, endpoint));
+  }
+  co_await run_all(std::move(tasks));
+  for (const auto& endpoint : endpoints) {
+    report_rua_endpoint(endpoint, out);
+  }
 }
 
 Awaitable<void> check_worker(Checker& checker, const std::vector<std::string>& domains,
@@ -673,6 +1149,9 @@ Awaitable<void> check_worker(Checker& checker, const std::vector<std::string>& d
   while (next < domains.size()) {
     const std::size_t index = next++;
     results[index] = co_await check_domain(checker, domains[index]);
+    if (checker.options().on_result) {
+      checker.options().on_result(index, results[index]);
+    }
   }
 }
 
@@ -730,59 +1209,71 @@ util::Expected<std::unique_ptr<Checker>, std::string> Checker::create(net::asio:
 
 Awaitable<DomainResult> check_domain(Checker& checker, std::string domain)
 {
-  Run run{checker, {}, {}, false, std::nullopt};
-  run.result.domain = domain;
+  DomainResult result;
+  result.domain = domain;
   auto normalized = core::normalize_host(domain);
   if (!normalized) {
     json::object evidence;
     evidence["domain"] = domain;
-    run.add("domain-invalid", Severity::error,
-            "\"" + domain + "\" is not a domain name: " + normalized.error(), std::move(evidence));
-    co_return std::move(run.result);
+    result.problems.push_back(Problem{
+        "domain-invalid", Severity::error,
+        "\"" + domain + "\" is not a domain name: " + normalized.error(), std::move(evidence)});
+    co_return result;
   }
-  run.domain = std::move(*normalized);
+  Run run{checker, std::move(*normalized), false, std::nullopt};
 
-  co_await check_sts_record(run);
-  if (run.sts_published) {
-    co_await check_policy(run);
-    const auto hosts = co_await check_mx(run);
-    if (run.policy && checker.options().smtp) {
-      co_await check_smtp(run, hosts);
-    }
+  // Everything that needs only the name, at once; the MX and policy-host lookups are wasted
+  // when no STS record turns up, which costs less than waiting for the TXT answer first.
+  FirstLookups lookups;
+  auto& dns = checker.dns();
+  {
+    const std::string sts_name = "_mta-sts." + run.domain;
+    const std::string policy_host = "mta-sts." + run.domain;
+    std::vector<Awaitable<void>> tasks;
+    tasks.push_back(query_into(dns, sts_name, net::rrtype::txt, lookups.sts_txt));
+    tasks.push_back(cname_chain_into(dns, sts_name, lookups.sts_chain));
+    tasks.push_back(query_into(dns, policy_host, net::rrtype::a, lookups.policy_a));
+    tasks.push_back(query_into(dns, policy_host, net::rrtype::aaaa, lookups.policy_aaaa));
+    tasks.push_back(query_into(dns, run.domain, net::rrtype::mx, lookups.mx));
+    tasks.push_back(
+        query_into(dns, "_smtp._tls." + run.domain, net::rrtype::txt, lookups.tlsrpt_txt));
+    co_await run_all(std::move(tasks));
   }
-  co_await check_tlsrpt(run);
-  co_return std::move(run.result);
+
+  Findings sts;
+  Findings policy;
+  Findings mx;
+  Findings smtp;
+  Findings tlsrpt;
+  check_sts_record(run, lookups, sts);
+  {
+    std::vector<Awaitable<void>> tasks;
+    if (run.sts_published) {
+      tasks.push_back(check_sts_policy(run, lookups, policy, mx, smtp));
+    }
+    tasks.push_back(check_tlsrpt(run, lookups.tlsrpt_txt, tlsrpt));
+    co_await run_all(std::move(tasks));
+  }
+  if (run.policy) {
+    result.mode = run.policy->mode;
+  }
+  for (auto* findings : {&sts, &policy, &mx, &smtp, &tlsrpt}) {
+    std::ranges::move(findings->problems, std::back_inserter(result.problems));
+  }
+  co_return result;
 }
 
 Awaitable<std::vector<DomainResult>> check_domains(Checker& checker,
                                                    std::vector<std::string> domains)
 {
-  auto executor = co_await net::asio::this_coro::executor;
   std::vector<DomainResult> results(domains.size());
   std::size_t next = 0;
-  std::size_t running = std::min(checker.options().concurrency, domains.size());
-  std::exception_ptr failure;
-  // Parked until the last worker finishes: the counter says when, the timer wakes us.
-  net::asio::steady_timer finished(executor, net::asio::steady_timer::time_point::max());
-  const std::size_t workers = running;
+  const std::size_t workers = std::min(checker.options().concurrency, domains.size());
+  std::vector<Awaitable<void>> tasks;
   for (std::size_t i = 0; i < workers; ++i) {
-    net::asio::co_spawn(executor, check_worker(checker, domains, results, next),
-                        [&](std::exception_ptr error) {
-                          if (error && !failure) {
-                            failure = error;
-                          }
-                          if (--running == 0) {
-                            finished.cancel();
-                          }
-                        });
+    tasks.push_back(check_worker(checker, domains, results, next));
   }
-  if (running != 0) {
-    boost::system::error_code ignored;
-    co_await finished.async_wait(net::asio::redirect_error(net::asio::use_awaitable, ignored));
-  }
-  if (failure) {
-    std::rethrow_exception(failure);
-  }
+  co_await run_all(std::move(tasks));
   co_return results;
 }
 

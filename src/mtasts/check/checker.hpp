@@ -17,7 +17,17 @@
 //      STS mode. The PKIX findings of step 5 are still reported, as STS-only senders check them.
 //      The TLSA base domain is the MX host name as listed, also when it is a CNAME (its
 //      DNSSEC-validated expansion, RFC 7672 §2.2.3, is not tried);
-//   6. reads `_smtp._tls.<domain>` (RFC 8460 §3).
+//   6. reads `_smtp._tls.<domain>` (RFC 8460 §3) and, for every `https:` URI of a valid record,
+//      connects to every address of its host as a reporting sender would (A/AAAA, TCP to the
+//      URI's port or CheckOptions::https_port, TLS >= 1.2 with SNI, PKIX chain and SAN DNS-ID
+//      match with the policy fetch's rule; RFC 8460 §5.4). No report is POSTed. `mailto:` URIs
+//      are not contacted.
+// Independent steps run concurrently on the Checker's io_context (no threads): the lookups of
+// steps 1, 2, 4 and 6 at once (the policy-host and MX answers go unused when step 1 finds no
+// `v=STSv1` candidate); then the fetches from every policy-host address together with
+// the address and TLSA lookups of every MX host and the `rua` connections; then the probes of
+// every MX address at once. Problems are still listed in the step order above and, within a
+// step, in address order, whatever finished first.
 // Nothing here throws for DNS, HTTP, SMTP or TLS outcomes; each becomes a Problem.
 //
 // Problem codes (E error, W warning, I info; "E/W" = error under mode enforce, warning otherwise):
@@ -35,6 +45,11 @@
 //                                      does not name `mta-sts.<domain>`
 //   sts-policy-invalid              E  not text/plain, or the body is invalid for a sender
 //   policy-differs-between-addresses E the addresses of the policy host serve different bodies
+//   policy-host-certificate-expires-soon W the certificate a policy-host address presented (on a
+//                                      successful fetch) expires before now + 30 days: after
+//                                      that date senders' refreshes fail with sts-webpki-invalid,
+//                                      and a cached policy runs out max_age later (evidence:
+//                                      the fetch, not_after, days_left)
 //   policy-lint                     W  a strict-profile finding a sender tolerates (the parser's
 //                                      code in evidence.parser_code)
 //   max-age-short-for-enforce       W  mode enforce with max_age < 86400 (§3.2 advises weeks)
@@ -65,6 +80,17 @@
 //   tlsrpt-record-invalid           E  `_smtp._tls.<domain>` exists but is not valid
 //   tlsrpt-record-lint              W  a strict-profile finding in the TLSRPT record
 //   tlsrpt-record-valid             I  reports go to evidence.rua
+//   tlsrpt-https-unreachable        W  an `https:` rua endpoint cannot take reports: its host has
+//                                      no address (or is not a host name), or the TCP connect or
+//                                      TLS handshake with an address failed or timed out
+//                                      (evidence: uri, host, port, address, failure, detail)
+//   tlsrpt-https-certificate-invalid W an `https:` rua endpoint's certificate is untrusted,
+//                                      expired or does not name the URI's host: senders that
+//                                      validate it drop the report (evidence.result_type as
+//                                      net::result_type_for(), evidence.tls.certificate with
+//                                      subject, SANs and dates)
+//   tlsrpt-https-reachable          I  an address of an `https:` rua endpoint completed a TLS
+//                                      handshake with a valid certificate (nothing was POSTed)
 #pragma once
 
 #include <mtasts/check/problem.hpp>
@@ -79,12 +105,15 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace mtasts::check {
+
+struct DomainResult;
 
 struct CheckOptions
 {
@@ -95,8 +124,12 @@ struct CheckOptions
   bool smtp = true;             // step 5
   std::size_t concurrency = 16; // domains checked at the same time (at least 1)
   std::uint16_t smtp_port = 25;
-  std::uint16_t https_port = 443;
+  std::uint16_t https_port = 443; // policy hosts, and `rua` https: URIs without a port
   std::chrono::sys_seconds now{}; // the clock for certificate lifetimes; read by the caller
+  // When set, called once per domain as soon as its check is complete (completion order, not
+  // input order) with its index in the input and its result, on the io_context's thread, before
+  // check_domains() returns. Must not throw.
+  std::function<void(std::size_t index, const DomainResult& result)> on_result;
 };
 
 struct DomainResult
@@ -134,7 +167,8 @@ private:
 net::Awaitable<DomainResult> check_domain(Checker& checker, std::string domain);
 
 // Checks every domain, at most options().concurrency at a time on this one io_context (no
-// threads), and returns the results in the order of `domains`.
+// threads), calls options().on_result for each as it completes, and returns the results in the
+// order of `domains`.
 net::Awaitable<std::vector<DomainResult>> check_domains(Checker& checker,
                                                         std::vector<std::string> domains);
 

@@ -4,7 +4,9 @@
 #include <boost/json/object.hpp>
 
 #include <algorithm>
+#include <optional>
 #include <sstream>
+#include <string>
 
 namespace mtasts::cli {
 
@@ -33,18 +35,59 @@ std::string trimmed(const std::string& line)
   return line.substr(first, last - first + 1);
 }
 
-void print_text(const Io& io, const std::vector<check::DomainResult>& results)
+void print_result(const Io& io, const check::DomainResult& result)
 {
-  for (const auto& result : results) {
-    io.out << paint(io, Tone::bold, result.domain) << "  "
-           << (result.mode ? core::mode_name(*result.mode) : std::string_view("no policy")) << "  "
-           << (result.ok() ? paint(io, Tone::good, "ok") : paint(io, Tone::bad, "FAIL")) << '\n';
-    for (const auto& problem : result.problems) {
-      io.out << "  " << paint(io, tone_of(problem.severity), check::severity_name(problem.severity))
-             << " [" << problem.code << "] " << problem.message << '\n';
-    }
+  io.out << paint(io, Tone::bold, result.domain) << "  "
+         << (result.mode ? core::mode_name(*result.mode) : std::string_view("no policy")) << "  "
+         << (result.ok() ? paint(io, Tone::good, "ok") : paint(io, Tone::bad, "FAIL")) << '\n';
+  for (const auto& problem : result.problems) {
+    io.out << "  " << paint(io, tone_of(problem.severity), check::severity_name(problem.severity))
+           << " [" << problem.code << "] " << problem.message << '\n';
   }
 }
+
+// The progress line on a terminal: "[#####.....] 12/500 checked, 3 with errors", redrawn in
+// place with a carriage return and erased when done.
+class Progress
+{
+public:
+  Progress(const Io& io, std::size_t total, bool enabled)
+      : m_io(io), m_total(total), m_enabled(enabled && total > 1)
+  {}
+
+  void draw() const
+  {
+    if (!m_enabled) {
+      return;
+    }
+    constexpr std::size_t k_width = 30;
+    const std::size_t filled = m_done * k_width / m_total;
+    std::string line = "\r\x1b[2K[";
+    line.append(filled, '#');
+    line.append(k_width - filled, '.');
+    line += "] " + std::to_string(m_done) + "/" + std::to_string(m_total) + " checked, " +
+            std::to_string(m_failed) + " with errors";
+    m_io.err << line << std::flush;
+  }
+  void clear() const
+  {
+    if (m_enabled) {
+      m_io.err << "\r\x1b[2K" << std::flush;
+    }
+  }
+  void count(bool ok)
+  {
+    ++m_done;
+    m_failed += ok ? 0 : 1;
+  }
+
+private:
+  const Io& m_io;
+  std::size_t m_total;
+  bool m_enabled;
+  std::size_t m_done = 0;
+  std::size_t m_failed = 0;
+};
 
 } // namespace
 
@@ -69,7 +112,31 @@ int check(const CheckCommandOptions& options, const Io& io)
     io.err << "mtasts check: no domain given (arguments or --file)\n";
     return exit_usage;
   }
-  auto results = check::run_checks(options.check, std::move(domains));
+  const std::size_t total = domains.size();
+  Progress progress(io, total, options.progress);
+  // Streaming: results arrive in completion order; a block is printed once every domain before
+  // it has been printed.
+  std::vector<std::optional<check::DomainResult>> waiting(total);
+  std::size_t printed = 0;
+  auto check_options = options.check;
+  check_options.on_result = [&](std::size_t index, const check::DomainResult& result) {
+    progress.count(result.ok());
+    if (!options.json) {
+      waiting[index] = result;
+      if (index == printed) {
+        progress.clear();
+        for (; printed < total && waiting[printed]; ++printed) {
+          print_result(io, *waiting[printed]);
+          waiting[printed].reset();
+        }
+        io.out.flush();
+      }
+    }
+    progress.draw();
+  };
+  progress.draw();
+  auto results = check::run_checks(check_options, std::move(domains));
+  progress.clear();
   if (!results) {
     io.err << "mtasts check: " << results.error() << '\n';
     return exit_usage;
@@ -85,7 +152,9 @@ int check(const CheckCommandOptions& options, const Io& io)
     document["ok"] = ok;
     print_json(io, document);
   } else {
-    print_text(io, *results);
+    for (; printed < results->size(); ++printed) { // none left unless a callback was skipped
+      print_result(io, (*results)[printed]);
+    }
   }
   return ok ? exit_ok : exit_problem;
 }

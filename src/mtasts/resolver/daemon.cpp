@@ -167,17 +167,23 @@ EngineOptions engine_options(const ResolverConfig& config)
   return options;
 }
 
-std::string format_reply(const core::Answer& answer)
+// Appends the netstring of the reply to `answer` without building it first (hot path).
+void append_reply(std::string& out, const core::Answer& answer)
 {
-  switch (answer.kind) {
-  case core::AnswerKind::ok:
-    return "OK " + answer.data;
-  case core::AnswerKind::notfound:
-    return "NOTFOUND ";
-  case core::AnswerKind::temp:
-    return "TEMP " + answer.data;
+  std::string_view word = "NOTFOUND ";
+  if (answer.kind == core::AnswerKind::ok) {
+    word = "OK ";
+  } else if (answer.kind == core::AnswerKind::temp) {
+    word = "TEMP ";
   }
-  return "NOTFOUND ";
+  const std::string_view data = answer.kind == core::AnswerKind::notfound
+                                    ? std::string_view()
+                                    : std::string_view(answer.data);
+  if (word.size() + data.size() > core::k_socketmap_reply_limit) {
+    core::append_netstring(out, "TEMP policy answer too large");
+    return;
+  }
+  fmt::format_to(std::back_inserter(out), "{}:{}{},", word.size() + data.size(), word, data);
 }
 
 std::string_view kind_name(core::AnswerKind kind)
@@ -439,7 +445,7 @@ Awaitable<void> Daemon::serve(Socket socket)
     input.append(chunk.data(), n);
     std::size_t position = 0;
     bool broken = false;
-    m_sessions[id].busy = true;
+    session.busy = true;
     while (position < input.size()) {
       const auto frame = core::parse_netstring(std::string_view(input).substr(position),
                                                core::k_socketmap_request_limit);
@@ -455,7 +461,7 @@ Awaitable<void> Daemon::serve(Socket socket)
       co_await handle_request(frame.payload, output);
       position += frame.consumed;
     }
-    m_sessions[id].busy = false;
+    session.busy = false;
     input.erase(0, position);
     if (!output.empty()) {
       co_await asio::async_write(socket, asio::buffer(output),
@@ -494,8 +500,11 @@ Awaitable<void> Daemon::handle_request(std::string_view payload, std::string& ou
   switch (key.kind) {
   case core::PolicyKeyKind::domain: {
     const auto& settings = m_config.answer_settings(request.name);
-    if (auto fast = m_engine->try_answer(key.domain, settings)) {
-      answer = std::move(*fast);
+    if (const auto* fast = m_engine->try_answer(key.domain, settings)) {
+      append_reply(out, *fast);
+      m_metrics.count_lookup(kind_name(fast->kind), fast->reason,
+                             std::chrono::steady_clock::now() - started);
+      co_return;
     } else {
       answer = co_await m_engine->answer(key.domain, settings);
     }
@@ -511,10 +520,7 @@ Awaitable<void> Daemon::handle_request(std::string_view payload, std::string& ou
     answer.reason = "invalid-key";
     break;
   }
-  const auto reply = format_reply(answer);
-  core::append_netstring(out, reply.size() <= core::k_socketmap_reply_limit
-                                  ? std::string_view(reply)
-                                  : std::string_view("TEMP policy answer too large"));
+  append_reply(out, answer);
   m_metrics.count_lookup(kind_name(answer.kind), answer.reason,
                          std::chrono::steady_clock::now() - started);
 }

@@ -34,6 +34,13 @@ std::optional<core::CachedPolicy> to_cached(const store::PolicyRecord& record)
                             record.fetched_at, record.expires_at};
 }
 
+int settings_fingerprint(const core::AnswerSettings& s)
+{
+  return (s.strict_testing ? 1 : 0) | (s.on_failure == core::FailureAnswer::temp ? 2 : 0) |
+         (s.dane == core::DaneAnswer::notfound ? 4 : 0) | (s.postfix.servername ? 8 : 0) |
+         (s.postfix.tlsrpt_attributes ? 16 : 0);
+}
+
 std::string_view dane_name(core::DaneCoverage coverage)
 {
   switch (coverage) {
@@ -75,29 +82,37 @@ std::size_t PolicyEngine::policies() const
       }));
 }
 
-std::optional<core::Answer> PolicyEngine::try_answer(std::string_view domain,
-                                                     const core::AnswerSettings& settings)
+const core::Answer* PolicyEngine::try_answer(const std::string& domain,
+                                             const core::AnswerSettings& settings)
 {
-  const auto found = m_domains.find(std::string(domain));
+  const auto found = m_domains.find(domain);
   if (found == m_domains.end()) {
-    return std::nullopt;
+    return nullptr;
   }
   Entry& entry = found->second;
   if (!entry.checked_store && entry.resolution == nullptr) {
-    return std::nullopt;
+    return nullptr;
   }
   const auto t = now();
   switch (core::plan_request(entry.state, t)) {
   case core::RequestPlan::resolve:
-    return std::nullopt;
+    return nullptr;
   case core::RequestPlan::answer_and_refresh:
     start_background_refresh(found->first, false);
     break;
   case core::RequestPlan::answer:
     break;
   }
-  m_metrics.count_cache(entry.state.cached && entry.state.cached->valid_at(t) ? "hit" : "negative");
-  return core::decide_answer(domain, entry.state, t, settings);
+  const bool valid_policy = entry.state.cached && entry.state.cached->valid_at(t);
+  m_metrics.count_cache(valid_policy ? Metrics::Cache::hit : Metrics::Cache::negative);
+  // The answer depends on the state, the settings and, through expiry, the time: memoise it
+  // only while the policy is valid (or there is none at all).
+  const int fingerprint = settings_fingerprint(settings);
+  if (entry.memo_settings != fingerprint || !(valid_policy || !entry.state.cached)) {
+    entry.memo = core::decide_answer(domain, entry.state, t, settings);
+    entry.memo_settings = (valid_policy || !entry.state.cached) ? fingerprint : -1;
+  }
+  return &entry.memo;
 }
 
 Awaitable<core::Answer> PolicyEngine::answer(std::string domain, core::AnswerSettings settings)
@@ -113,7 +128,7 @@ Awaitable<core::Answer> PolicyEngine::answer(std::string domain, core::AnswerSet
     boost::system::error_code ignored;
     co_await resolution->done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
   }
-  m_metrics.count_cache("miss");
+  m_metrics.count_cache(Metrics::Cache::miss);
   const auto found = m_domains.find(domain);
   const core::DomainState empty;
   const auto& state = found == m_domains.end() ? empty : found->second.state;
@@ -143,6 +158,9 @@ Awaitable<void> PolicyEngine::resolve(std::string domain, bool force_fetch)
     spdlog::error("resolution of {} failed: {}", domain, e.what());
   }
   --m_in_flight;
+  if (const auto changed = m_domains.find(domain); changed != m_domains.end()) {
+    changed->second.memo_settings = -1; // the state may have changed
+  }
   resolution->finished = true;
   resolution->done.cancel();
   const auto found = m_domains.find(domain);

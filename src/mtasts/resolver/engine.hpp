@@ -47,9 +47,10 @@ public:
   PolicyEngine(const PolicyEngine&) = delete;
   PolicyEngine& operator=(const PolicyEngine&) = delete;
 
-  // Hot path: the answer when the in-memory state has it now, else nullopt (call answer()).
-  std::optional<core::Answer> try_answer(std::string_view domain,
-                                         const core::AnswerSettings& settings);
+  // Hot path: the answer when the in-memory state has it now, else nullptr (call answer()).
+  // The answer is memoised per domain and socketmap zone settings until the domain's state
+  // changes; the pointer stays valid until the next call into the engine.
+  const core::Answer* try_answer(const std::string& domain, const core::AnswerSettings& settings);
   // Resolves `domain` if needed (shared with concurrent callers), then answers.
   net::Awaitable<core::Answer> answer(std::string domain, core::AnswerSettings settings);
 
@@ -84,6 +85,9 @@ private:
     core::DomainState state;
     std::shared_ptr<Resolution> resolution; // set while a resolution runs
     bool checked_store = false;             // the store was asked for this domain
+    // The last answer computed from `state` for settings with fingerprint `memo_settings`.
+    core::Answer memo;
+    int memo_settings = -1;
   };
 
   net::Awaitable<void> resolve(std::string domain, bool force_fetch);

@@ -44,8 +44,10 @@ std::string Metrics::render(std::size_t domains, std::size_t policies, std::size
   fmt::format_to(add, "# HELP mtasts_resolver_cache_total Lookups answered from memory (hit), "
                       "from a cached negative result (negative) or after a resolution (miss).\n"
                       "# TYPE mtasts_resolver_cache_total counter\n");
-  for (const auto& [key, value] : m_cache) {
-    fmt::format_to(add, "mtasts_resolver_cache_total{{result=\"{}\"}} {}\n", key, value);
+  constexpr std::array<std::string_view, 3> cache_names{"hit", "negative", "miss"};
+  for (std::size_t i = 0; i < cache_names.size(); ++i) {
+    fmt::format_to(add, "mtasts_resolver_cache_total{{result=\"{}\"}} {}\n", cache_names[i],
+                   m_cache[i]);
   }
   fmt::format_to(add, "# HELP mtasts_resolver_fetches_total HTTPS policy fetches, by outcome "
                       "(ok or the RFC 8460 result type).\n"

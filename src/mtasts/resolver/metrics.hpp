@@ -21,7 +21,8 @@ public:
 
   void count_lookup(std::string_view answer, std::string_view reason,
                     std::chrono::nanoseconds latency);
-  void count_cache(std::string_view result) { ++m_cache[std::string(result)]; } // hit|miss|negative
+  enum class Cache : std::uint8_t { hit, negative, miss };
+  void count_cache(Cache result) { ++m_cache[static_cast<std::size_t>(result)]; }
   void count_fetch(std::string_view outcome) { ++m_fetches[std::string(outcome)]; }
   void count_refresh(std::string_view outcome) { ++m_refreshes[std::string(outcome)]; }
   void count_protocol_error() { ++m_protocol_errors; }
@@ -34,7 +35,7 @@ public:
 
 private:
   std::map<std::pair<std::string, std::string>, std::uint64_t> m_lookups;
-  std::map<std::string, std::uint64_t> m_cache;
+  std::array<std::uint64_t, 3> m_cache{};
   std::map<std::string, std::uint64_t> m_fetches;
   std::map<std::string, std::uint64_t> m_refreshes;
   std::array<std::uint64_t, k_latency_buckets.size() + 1> m_latency_counts{};
