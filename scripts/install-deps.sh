@@ -11,7 +11,7 @@ packages=(
   libcli11-dev libfmt-dev libspdlog-dev zlib1g-dev libidn2-dev libssl-dev libunbound-dev
   libsqlite3-dev libhiredis-dev libtomlplusplus-dev
   # tests and benchmarks; the test world (real servers in a private network namespace)
-  libgtest-dev libgmock-dev libbenchmark-dev iproute2 nsd ldnsutils nginx-light
+  libgtest-dev libgmock-dev libbenchmark-dev iproute2 nsd ldnsutils nginx-light unbound
   postfix redis-server swaks util-linux
 )
 

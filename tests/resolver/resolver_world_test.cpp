@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../store/redis_server.hpp"
 #include "../world/pki.hpp"
 #include "../world/world.hpp"
 #include <chrono>
@@ -266,13 +267,15 @@ struct Daemon
 {
   std::optional<testworld::Process> process;
 
-  static Daemon start(const std::vector<std::string>& extra_arguments = {})
+  static Daemon start(const std::vector<std::string>& extra_arguments = {},
+                      const std::string& cache = "")
   {
     Daemon daemon;
+    const std::string sqlite = "sqlite://" + (g_world->scratch.path() / "cache.db").string();
     std::vector<std::string> argv{
         MTASTS_BINARY, "resolver",
         "--config",    (g_world->scratch.path() / "resolver.toml").string(),
-        "--cache",     "sqlite://" + (g_world->scratch.path() / "cache.db").string()};
+        "--cache",     cache.empty() ? sqlite : cache};
     argv.insert(argv.end(), extra_arguments.begin(), extra_arguments.end());
     auto process = testworld::Process::start(argv, g_world->scratch.path() / "daemon.log");
     EXPECT_TRUE(process) << process.error();
@@ -443,9 +446,54 @@ TEST_F(Resolver, CachedEnforcePolicySurvivesKillAndDnsAndHttpsOutages)
   EXPECT_EQ(lookup("enf.test"), "OK secure match=mx1.enf.test:.mx.enf.test servername=hostname");
   EXPECT_EQ(lookup("enf.test", "temp"),
             "OK secure match=mx1.enf.test:.mx.enf.test servername=hostname");
-  // An uncached domain has nothing to go on: NOTFOUND by default, TEMP where configured.
-  EXPECT_EQ(lookup("tst.test", "temp"),
+  // An uncached domain has nothing to go on: NOTFOUND by default, TEMP where configured; while
+  // its DNS lookup is failing, cached domains are still answered at once.
+  auto pending = SocketmapClient::tcp();
+  ASSERT_TRUE(pending.send_raw(SocketmapClient::netstring("temp tst.test")));
+  EXPECT_EQ(lookup("enf.test"), "OK secure match=mx1.enf.test:.mx.enf.test servername=hostname");
+  EXPECT_EQ(pending.read_reply().value_or(""),
             "TEMP MTA-STS policy of tst.test unavailable (sts-policy-fetch-error)");
+}
+
+TEST_F(Resolver, AFleetSharesPoliciesThroughRedis)
+{
+  const auto binary = store::test::RedisServer::binary();
+  if (binary.empty()) {
+    GTEST_SKIP() << "redis-server is not installed";
+  }
+  store::test::RedisServer redis;
+  auto started = redis.start();
+  ASSERT_TRUE(started) << started.error();
+  const auto url = redis.tcp_url(0, "fleet:");
+  {
+    auto first = Daemon::start({}, url);
+    EXPECT_EQ(lookup("enf.test"), "OK secure match=mx1.enf.test:.mx.enf.test servername=hostname");
+  }
+  // Another MTA of the fleet, whose DNS is down, answers from the shared cache.
+  auto second = Daemon::start({"--dns-server", "127.0.0.99:53"}, url);
+  EXPECT_EQ(lookup("enf.test"), "OK secure match=mx1.enf.test:.mx.enf.test servername=hostname");
+  EXPECT_EQ(lookup("tst.test"), "NOTFOUND ");
+}
+
+TEST_F(Resolver, NotifiesSystemdWhenReady)
+{
+  const auto path = g_world->scratch.path() / "notify.sock";
+  std::filesystem::remove(path);
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  std::snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path.c_str());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa), 0);
+  ::setenv("NOTIFY_SOCKET", path.c_str(), 1);
+  auto daemon = Daemon::start();
+  ::unsetenv("NOTIFY_SOCKET");
+  pollfd p{fd, POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, 10000), 1);
+  char message[256] = {};
+  const auto n = ::recv(fd, message, sizeof message - 1, 0);
+  ::close(fd);
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(message).substr(0, 8), "READY=1\n");
 }
 
 TEST_F(Resolver, QueryFlushAndMetricsThroughTheAdminListener)

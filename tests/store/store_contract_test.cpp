@@ -68,7 +68,8 @@ PolicyRecord make_record(std::string domain, sys_seconds fetched_at,
                       .policy_text = "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.net\r\n"
                                      "max_age: 3600\r\n",
                       .fetched_at = fetched_at,
-                      .expires_at = fetched_at + max_age};
+                      .expires_at = fetched_at + max_age,
+                      .dane = "all"};
 }
 
 std::set<std::string> domains_of(const std::vector<PolicyRecord>& records)

@@ -36,7 +36,8 @@ PolicyRecord make_record(std::string domain, sys_seconds fetched_at,
                       .policy_text = "version: STSv1\r\nmode: enforce\r\nmx: *.example.net\r\n"
                                      "max_age: 3600\r\n",
                       .fetched_at = fetched_at,
-                      .expires_at = fetched_at + max_age};
+                      .expires_at = fetched_at + max_age,
+                      .dane = "none"};
 }
 
 class RedisStore : public ::testing::Test

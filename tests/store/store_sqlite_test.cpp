@@ -33,7 +33,8 @@ PolicyRecord make_record(std::string domain)
                       .policy_text = "version: STSv1\r\nmode: enforce\r\nmx: mx.example.net\r\n"
                                      "max_age: 604800\r\n",
                       .fetched_at = k_fetched,
-                      .expires_at = k_fetched + 604800s};
+                      .expires_at = k_fetched + 604800s,
+                      .dane = "partial"};
 }
 
 // Runs SQL on the file directly, as another program (or a damaged disk) might.
@@ -162,7 +163,7 @@ TEST_F(SqliteStore, ANewerSchemaIsRefused)
   ASSERT_FALSE(opened);
   EXPECT_EQ(opened.error(), "sqlite " + m_path +
                                 ": migrate schema: the file has schema version 99, newer than "
-                                "this program's 1");
+                                "this program's 2");
 }
 
 TEST_F(SqliteStore, CorruptRowsAreErrorsForLoadAndSkippedByLoadAll)
@@ -170,13 +171,14 @@ TEST_F(SqliteStore, CorruptRowsAreErrorsForLoadAndSkippedByLoadAll)
   auto store = open_store();
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store->save(make_record("good.example")));
-  run_raw_sql(m_path, "INSERT INTO policies VALUES('null-id.example', NULL, 'x', 1, 1800000000);"
-                      "INSERT INTO policies VALUES('text-time.example', 'i', 'x', 'yesterday', "
-                      "1800000000);"
-                      "INSERT INTO policies VALUES('blob.example', 'i', x'00ff', 1, 1800000000);"
-                      "INSERT INTO policies VALUES('real.example', 'i', 'x', 1, 1800000000.5);"
-                      "INSERT INTO policies VALUES('text-expiry.example', 'i', 'x', 1, 'never');"
-                      "INSERT INTO policies VALUES(NULL, 'i', 'x', 1, 1800000000);");
+  run_raw_sql(m_path,
+              "INSERT INTO policies VALUES('null-id.example', NULL, 'x', 1, 1800000000, '');"
+              "INSERT INTO policies VALUES('text-time.example', 'i', 'x', 'yesterday', "
+              "1800000000, '');"
+              "INSERT INTO policies VALUES('blob.example', 'i', x'00ff', 1, 1800000000, '');"
+              "INSERT INTO policies VALUES('real.example', 'i', 'x', 1, 1800000000.5, '');"
+              "INSERT INTO policies VALUES('text-expiry.example', 'i', 'x', 1, 'never', '');"
+              "INSERT INTO policies VALUES(NULL, 'i', 'x', 1, 1800000000, '');");
   const auto now = k_fetched + 60s;
   const std::string head = "sqlite " + m_path + ": load ";
   const std::array<std::pair<const char*, const char*>, 5> corrupt{{
@@ -204,13 +206,13 @@ TEST_F(SqliteStore, TheFileIsInWalModeWithAVersionedSchema)
 {
   ASSERT_NE(open_store(), nullptr);
   EXPECT_EQ(raw_text(m_path, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(raw_text(m_path, "SELECT group_concat(version) FROM schema_migrations"),
-            std::to_string(k_sqlite_schema_version));
+  EXPECT_EQ(raw_text(m_path, "SELECT group_concat(version) FROM schema_migrations"), "1,2");
   EXPECT_EQ(raw_text(m_path, "SELECT group_concat(name) FROM pragma_table_info('policies')"),
-            "domain,id,policy_text,fetched_at,expires_at");
+            "domain,id,policy_text,fetched_at,expires_at,dane");
   // Opening again migrates nothing twice.
   ASSERT_NE(open_store(), nullptr);
-  EXPECT_EQ(raw_text(m_path, "SELECT count(*) FROM schema_migrations"), "1");
+  EXPECT_EQ(raw_text(m_path, "SELECT count(*) FROM schema_migrations"),
+            std::to_string(k_sqlite_schema_version));
 }
 
 TEST_F(SqliteStore, AReopenedStoreSeesTheRecords)

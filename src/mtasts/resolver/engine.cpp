@@ -56,6 +56,20 @@ std::string_view dane_name(core::DaneCoverage coverage)
   return "unknown";
 }
 
+core::DaneCoverage dane_from_name(std::string_view name)
+{
+  if (name == "none") {
+    return core::DaneCoverage::none;
+  }
+  if (name == "partial") {
+    return core::DaneCoverage::partial;
+  }
+  if (name == "all") {
+    return core::DaneCoverage::all;
+  }
+  return core::DaneCoverage::unknown;
+}
+
 } // namespace
 
 PolicyEngine::PolicyEngine(asio::io_context& io, std::shared_ptr<net::DnsResolver> dns,
@@ -182,12 +196,17 @@ Awaitable<void> PolicyEngine::run_resolution(std::string domain, bool force_fetc
       spdlog::warn("cache {}: {}", m_store->kind(), loaded.error());
     } else if (*loaded && !entry.state.cached) {
       entry.state.cached = to_cached(**loaded);
+      if (entry.state.dane == core::DaneCoverage::unknown) {
+        entry.state.dane = dane_from_name((*loaded)->dane);
+      }
     }
   }
 
   const auto discovery = co_await net::discover_sts_record(*dns, domain);
   auto* entry = &m_domains[domain];
   const bool had_policy = entry->state.cached.has_value();
+  const auto dane_before = entry->state.dane;
+  bool policy_changed = false;
   const auto decision =
       core::after_discovery(entry->state, discovery, now(), settings, force_fetch);
   if (decision == core::FetchDecision::fetch) {
@@ -200,12 +219,7 @@ Awaitable<void> PolicyEngine::run_resolution(std::string domain, bool force_fetc
       spdlog::info("{}: policy id {} mode {} max_age {} fetched", domain, discovery.id,
                    core::mode_name(outcome.policy->mode), outcome.policy->max_age);
       if (entry->state.cached) {
-        const auto& c = *entry->state.cached;
-        store::PolicyRecord record{domain, c.id, c.policy_text, c.fetched_at, c.expires_at};
-        auto saved = co_await m_store->save(std::move(record));
-        if (!saved) {
-          spdlog::warn("cache {}: {}", m_store->kind(), saved.error());
-        }
+        policy_changed = true; // saved below, with the DANE coverage
       } else {
         const auto found = m_domains.find(domain);
         if (found != m_domains.end() && found->second.resolution) {
@@ -239,10 +253,23 @@ Awaitable<void> PolicyEngine::run_resolution(std::string domain, bool force_fetc
   if (relevant && m_options.dane_lookups) {
     const auto coverage = co_await net::discover_dane_coverage(*dns, domain);
     entry = &m_domains[domain];
-    entry->state.dane =
-        coverage == core::DaneCoverage::unknown ? core::DaneCoverage::none : coverage;
+    if (coverage != core::DaneCoverage::unknown) {
+      entry->state.dane = coverage;
+    } else if (entry->state.dane == core::DaneCoverage::unknown) {
+      entry->state.dane = core::DaneCoverage::none; // never known: MTA-STS alone decides
+    } // else: a failed lookup keeps the known coverage (DANE is never turned into STS)
   } else {
     entry->state.dane = core::DaneCoverage::none;
+  }
+  if (entry->state.cached && (policy_changed || entry->state.dane != dane_before)) {
+    const auto& c = *entry->state.cached;
+    store::PolicyRecord record{domain,        c.id,
+                               c.policy_text, c.fetched_at,
+                               c.expires_at,  std::string(dane_name(entry->state.dane))};
+    auto saved = co_await m_store->save(std::move(record));
+    if (!saved) {
+      spdlog::warn("cache {}: {}", m_store->kind(), saved.error());
+    }
   }
 }
 
@@ -279,6 +306,7 @@ Awaitable<std::size_t> PolicyEngine::warm_from_store()
     entry.checked_store = true;
     if (!entry.state.cached) {
       entry.state.cached = to_cached(record);
+      entry.state.dane = dane_from_name(record.dane);
       loaded += entry.state.cached ? 1U : 0U;
     }
   }

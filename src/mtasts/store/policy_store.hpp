@@ -36,6 +36,9 @@ struct PolicyRecord
   std::string policy_text; // the body exactly as fetched (parsed again on load)
   std::chrono::sys_seconds fetched_at{};
   std::chrono::sys_seconds expires_at{}; // fetched_at + max_age
+  // The sender engine's DANE coverage of the domain's MX hosts when saved ("" unknown, "none",
+  // "partial", "all"), kept so that a restart during a DNS outage never turns DANE into STS.
+  std::string dane;
   friend bool operator==(const PolicyRecord&, const PolicyRecord&) = default;
 };
 

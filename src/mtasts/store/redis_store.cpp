@@ -30,7 +30,10 @@ using Command = std::vector<std::string_view>;
 
 constexpr std::string_view k_key_infix = "policy:";
 constexpr std::string_view k_scan_count = "1000";
-constexpr std::array<std::string_view, 4> k_fields{"id", "policy_text", "fetched_at", "expires_at"};
+// "dane" was added later: a hash without it decodes as unknown coverage.
+constexpr std::array<std::string_view, 5> k_fields{"id", "policy_text", "fetched_at", "expires_at",
+                                                   "dane"};
+constexpr std::size_t k_optional_field = 4;
 
 // Blocks SIGPIPE on the calling thread for its lifetime and discards a SIGPIPE raised meanwhile
 // (hiredis writes with write(2), which raises SIGPIPE when the server has gone away).
@@ -221,6 +224,9 @@ util::Expected<std::optional<PolicyRecord>, std::string> decode_record(const red
   }
   std::array<std::string, k_fields.size()> values;
   for (std::size_t i = 0; i < k_fields.size(); ++i) {
+    if (i == k_optional_field && reply.element[i]->type == REDIS_REPLY_NIL) {
+      continue;
+    }
     if (reply.element[i]->type != REDIS_REPLY_STRING) {
       return Unexpected(fmt::format("corrupt record: field '{}' is missing", k_fields[i]));
     }
@@ -234,7 +240,8 @@ util::Expected<std::optional<PolicyRecord>, std::string> decode_record(const red
                                   k_fields[bad], util::printable(values[bad])));
   }
   return std::optional<PolicyRecord>{PolicyRecord{std::move(domain), std::move(values[0]),
-                                                  std::move(values[1]), *fetched_at, *expires_at}};
+                                                  std::move(values[1]), *fetched_at, *expires_at,
+                                                  std::move(values[4])}};
 }
 
 util::Expected<RedisContextPtr, std::string> connect(const RedisLocation& location,
@@ -285,7 +292,7 @@ public:
         fmt::format("load {}", util::printable(domain)),
         [&](redisContext& context) -> util::Expected<std::optional<PolicyRecord>, std::string> {
           TRY_ASSIGN(reply, run_command(context, {"HMGET", key, k_fields[0], k_fields[1],
-                                                  k_fields[2], k_fields[3]}));
+                                                  k_fields[2], k_fields[3], k_fields[4]}));
           TRY_ASSIGN(record, decode_record(*reply, std::string(domain)));
           if (record && record->expires_at <= now) {
             return std::optional<PolicyRecord>{};
@@ -303,7 +310,7 @@ public:
                                            {"DEL", key},
                                            {"HSET", key, k_fields[0], record.id, k_fields[1],
                                             record.policy_text, k_fields[2], fetched_at,
-                                            k_fields[3], expires_at},
+                                            k_fields[3], expires_at, k_fields[4], record.dane},
                                            {"EXPIREAT", key, expires_at},
                                            {"EXEC"}};
     return run(fmt::format("save {}", util::printable(record.domain)),
@@ -417,7 +424,8 @@ private:
       if (!key.starts_with(m_key_prefix) || !seen.insert(key).second) {
         continue;
       }
-      commands.push_back({"HMGET", key, k_fields[0], k_fields[1], k_fields[2], k_fields[3]});
+      commands.push_back(
+          {"HMGET", key, k_fields[0], k_fields[1], k_fields[2], k_fields[3], k_fields[4]});
       domains.push_back(std::string_view(key).substr(m_key_prefix.size()));
     }
     std::vector<PolicyRecord> records;

@@ -29,22 +29,24 @@ constexpr std::array k_migrations{
     Migration{1, "CREATE TABLE policies(domain TEXT PRIMARY KEY, id TEXT, policy_text TEXT,"
                  " fetched_at INTEGER, expires_at INTEGER);"
                  "CREATE INDEX policies_by_expiry ON policies(expires_at);"},
+    Migration{2, "ALTER TABLE policies ADD COLUMN dane TEXT NOT NULL DEFAULT '';"},
 };
 static_assert(k_migrations.back().version == k_sqlite_schema_version);
 
 constexpr std::string_view k_select_one =
-    "SELECT id, policy_text, fetched_at, expires_at FROM policies WHERE domain = ?1";
+    "SELECT id, policy_text, fetched_at, expires_at, dane FROM policies WHERE domain = ?1";
 constexpr std::string_view k_upsert =
-    "INSERT INTO policies(domain, id, policy_text, fetched_at, expires_at)"
-    " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(domain) DO UPDATE SET id = excluded.id,"
+    "INSERT INTO policies(domain, id, policy_text, fetched_at, expires_at, dane)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(domain) DO UPDATE SET id = excluded.id,"
     " policy_text = excluded.policy_text, fetched_at = excluded.fetched_at,"
-    " expires_at = excluded.expires_at";
+    " expires_at = excluded.expires_at, dane = excluded.dane";
 constexpr std::string_view k_delete_one = "DELETE FROM policies WHERE domain = ?1";
 constexpr std::string_view k_delete_all = "DELETE FROM policies";
 // Rows with a non-integer expires_at may match too (SQLite orders text after integers); they are
 // skipped while decoding.
 constexpr std::string_view k_select_live =
-    "SELECT domain, id, policy_text, fetched_at, expires_at FROM policies WHERE expires_at > ?1";
+    "SELECT domain, id, policy_text, fetched_at, expires_at, dane FROM policies"
+    " WHERE expires_at > ?1";
 constexpr std::string_view k_delete_expired = "DELETE FROM policies WHERE expires_at <= ?1";
 
 std::int64_t unix_seconds(sys_seconds time)
@@ -136,7 +138,7 @@ util::Expected<sys_seconds, std::string> time_column(sqlite3_stmt* statement, in
   return from_unix_seconds(sqlite3_column_int64(statement, index));
 }
 
-// Decodes id, policy_text, fetched_at, expires_at from columns first..first+3.
+// Decodes id, policy_text, fetched_at, expires_at, dane from columns first..first+4.
 util::Expected<PolicyRecord, std::string> decode_record(sqlite3_stmt* statement, int first,
                                                         std::string domain)
 {
@@ -146,6 +148,8 @@ util::Expected<PolicyRecord, std::string> decode_record(sqlite3_stmt* statement,
   TRY_ASSIGN(policy_text, text_column(statement, first + 1, "policy_text"));
   TRY_ASSIGN(fetched_at, time_column(statement, first + 2, "fetched_at"));
   TRY_ASSIGN(expires_at, time_column(statement, first + 3, "expires_at"));
+  TRY_ASSIGN(dane, text_column(statement, first + 4, "dane"));
+  record.dane = std::move(dane);
   record.id = std::move(id);
   record.policy_text = std::move(policy_text);
   record.fetched_at = fetched_at;
@@ -325,7 +329,8 @@ public:
     StatementUse use(m_statements.upsert.get());
     const bool bound = use.bind_text(1, record.domain) && use.bind_text(2, record.id) &&
                        use.bind_text(3, record.policy_text) &&
-                       use.bind_time(4, record.fetched_at) && use.bind_time(5, record.expires_at);
+                       use.bind_time(4, record.fetched_at) && use.bind_time(5, record.expires_at) &&
+                       use.bind_text(6, record.dane);
     if (!bound || use.step() != SQLITE_DONE) {
       return failure(fmt::format("save {}", util::printable(record.domain)));
     }

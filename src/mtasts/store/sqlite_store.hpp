@@ -21,7 +21,7 @@
 namespace mtasts::store {
 
 // The newest schema version this program writes.
-inline constexpr int k_sqlite_schema_version = 1;
+inline constexpr int k_sqlite_schema_version = 2;
 
 util::Expected<std::unique_ptr<PolicyStore>, std::string>
 open_sqlite_store(const std::string& path, std::chrono::milliseconds busy_timeout);
