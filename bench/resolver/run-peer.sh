@@ -328,9 +328,9 @@ run_target() { # label [command template]
     # negative path: domains without a policy (the peer never caches them -> DNS each time)
     run_load "$cache" "$run" nosts_c8 -f "$W/keys/nosts.txt" -d "$WARM_SECS" -c 8
     # (c) memory
-    rss1=$(proc_kb VmRSS); hwm=$(proc_kb VmHWM)
+    rss1=$(proc_kb VmRSS); hwm=$(proc_kb VmHWM); anon1=$(proc_kb RssAnon); file1=$(proc_kb RssFile)
     printf '%s\t%s\t%s\t%s\t%s\n' "$cache" "$run" "$rss0" "$rss1" "$hwm" >> "$MEMRES"
-    echo "   rss_start=${rss0}kB rss_end=${rss1}kB peak=${hwm}kB"
+    echo "   rss_start=${rss0}kB rss_end=${rss1}kB peak=${hwm}kB (end: anonymous ${anon1}kB, file-backed ${file1}kB)"
     stop_daemon
   done
 }

@@ -371,6 +371,34 @@ TEST_F(Resolver, PipelinedRequestsAreAnsweredInOrderOnOneConnection)
   EXPECT_EQ(client.read_reply().value_or(""), "NOTFOUND ");
 }
 
+std::string scrape_metrics()
+{
+  auto scrape = testworld::run_command({"/usr/bin/env", "bash", "-c",
+                                        "exec 3<>/dev/tcp/127.0.0.1/19461; printf 'GET /metrics "
+                                        "HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3"});
+  return scrape ? *scrape : scrape.error();
+}
+
+TEST_F(Resolver, ConcurrentLookupsOfAColdDomainShareOneFetch)
+{
+  auto daemon = Daemon::start();
+  std::vector<SocketmapClient> clients;
+  for (int i = 0; i < 32; ++i) {
+    clients.push_back(SocketmapClient::tcp());
+    ASSERT_TRUE(clients.back().send_raw(SocketmapClient::netstring("postfix enf.test")));
+  }
+  for (auto& client : clients) {
+    EXPECT_EQ(client.read_reply().value_or(""),
+              "OK secure match=mx1.enf.test:.mx.enf.test servername=hostname");
+  }
+  const auto metrics = scrape_metrics();
+  EXPECT_NE(metrics.find("mtasts_resolver_fetches_total{outcome=\"ok\"} 1\n"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("mtasts_resolver_lookups_total{answer=\"ok\",reason=\"enforce\"} 32\n"),
+            std::string::npos)
+      << metrics;
+}
+
 TEST_F(Resolver, HostileClientsAreCutOffAndOthersKeepBeingAnswered)
 {
   auto daemon = Daemon::start();

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 
 #include <filesystem>
+#include <utility>
 
 namespace mtasts::net {
 
@@ -250,6 +251,15 @@ DnsResolver::create(asio::io_context& io, const DnsOptions& options)
   if (auto error =
           check(ub_ctx_set_option(context, "local-zone:", "test. transparent"), "options")) {
     return util::Unexpected(*error);
+  }
+  // Small caches: callers keep what they need (the resolver caches TXT outcomes and policies
+  // itself), and libunbound's 4 MB defaults per cache would dominate a daemon's memory.
+  for (const auto& [name, size] :
+       {std::pair{"msg-cache-size:", "512k"}, std::pair{"rrset-cache-size:", "1m"},
+        std::pair{"key-cache-size:", "512k"}, std::pair{"neg-cache-size:", "256k"}}) {
+    if (auto error = check(ub_ctx_set_option(context, name, size), "cache options")) {
+      return util::Unexpected(*error);
+    }
   }
   if (options.servers.empty()) {
     if (auto error = check(ub_ctx_resolvconf(context, nullptr), "reading /etc/resolv.conf")) {
