@@ -199,6 +199,11 @@ public:
     const auto policy_host = "mta-sts IN A " + k_policy_address;
     add("enf", policy("enforce", {"mx1.enf.test", "*.mx.enf.test", "mx1.enf.test"}));
     zone("enf", {sts("e1"), policy_host, "@ IN MX 10 mx1.enf.test.", "mx1 IN A 127.0.0.20"});
+    // A policy host that serves slowly (about 1 s for the body): a wide window for concurrent
+    // lookups of a domain whose fetch is under way.
+    add("drip", policy("enforce", {"mx1.drip.test"}));
+    sites.back().bytes_per_second = 100;
+    zone("drip", {sts("r1"), policy_host, "@ IN MX 10 mx1.drip.test.", "mx1 IN A 127.0.0.20"});
     add("tst", policy("testing", {"mx1.tst.test"}));
     zone("tst", {sts("t1"), policy_host, "@ IN MX 10 mx1.tst.test.", "mx1 IN A 127.0.0.20"});
     add("non", policy("none", {}));
@@ -379,17 +384,23 @@ std::string scrape_metrics()
   return scrape ? *scrape : scrape.error();
 }
 
+// While one fetch is under way (the policy host drips the body for about 1 s), 32 lookups
+// of the same cold domain wait for it and get its answer: one HTTPS fetch, never a "no policy"
+// answer from the half-updated state (TXT seen, policy not yet there).
 TEST_F(Resolver, ConcurrentLookupsOfAColdDomainShareOneFetch)
 {
   auto daemon = Daemon::start();
   std::vector<SocketmapClient> clients;
   for (int i = 0; i < 32; ++i) {
     clients.push_back(SocketmapClient::tcp());
-    ASSERT_TRUE(clients.back().send_raw(SocketmapClient::netstring("postfix enf.test")));
+    ASSERT_TRUE(clients.back().send_raw(SocketmapClient::netstring("postfix drip.test")));
+    if (i == 0) {
+      std::this_thread::sleep_for(300ms); // the first one has seen the TXT record by now
+    }
   }
   for (auto& client : clients) {
     EXPECT_EQ(client.read_reply().value_or(""),
-              "OK secure match=mx1.enf.test:.mx.enf.test servername=hostname");
+              "OK secure match=mx1.drip.test servername=hostname");
   }
   const auto metrics = scrape_metrics();
   EXPECT_NE(metrics.find("mtasts_resolver_fetches_total{outcome=\"ok\"} 1\n"), std::string::npos)

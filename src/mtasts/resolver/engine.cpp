@@ -108,6 +108,12 @@ const core::Answer* PolicyEngine::try_answer(const std::string& domain,
     return nullptr;
   }
   const auto t = now();
+  if (entry.resolution && !(entry.state.cached && entry.state.cached->valid_at(t))) {
+    // A resolution is under way and there is no valid policy to answer with: the state may be
+    // half-updated (TXT seen, fetch pending), so wait for the resolution instead of answering
+    // "no policy" from it.
+    return nullptr;
+  }
   switch (core::plan_request(entry.state, t)) {
   case core::RequestPlan::resolve:
     return nullptr;
