@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -126,6 +127,9 @@ util::Expected<Process, std::string> Process::start(const std::vector<std::strin
     return util::Unexpected(fmt::format("fork: {}", std::strerror(errno)));
   }
   if (pid == 0) {
+    // A test process that dies without unwinding (abort, timeout) must not leave its servers
+    // running: the kernel sends SIGTERM when the forking thread (gtest's main thread) exits.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
     dup2(log_fd, STDOUT_FILENO);
     dup2(log_fd, STDERR_FILENO);
     const int null_fd = open("/dev/null", O_RDONLY);
