@@ -81,16 +81,12 @@ Awaitable<core::FetchOutcome> fetch_sts_policy(DnsResolver& dns, asio::ssl::cont
     auto parsed = core::parse_policy(evidence.body, core::Profile::compatible);
     if (!parsed.ok()) {
       outcome.result_type = "sts-policy-invalid";
-      const auto& first = parsed.diagnostics.front();
-      outcome.detail = fmt::format("{}: line {}: {}: {}", evidence.url, first.where.line,
-                                   first.code, first.message);
-      for (const auto& d : parsed.diagnostics) {
-        if (d.severity == core::Severity::error) {
-          outcome.detail =
-              fmt::format("{}: line {}: {}: {}", evidence.url, d.where.line, d.code, d.message);
-          break;
-        }
-      }
+      // No value means at least one error-severity diagnostic (core::Checked): name the first.
+      const auto& error = *std::find_if(
+          parsed.diagnostics.begin(), parsed.diagnostics.end(),
+          [](const core::Diagnostic& d) { return d.severity == core::Severity::error; });
+      outcome.detail = fmt::format("{}: line {}: {}: {}", evidence.url, error.where.line,
+                                   error.code, error.message);
       co_return outcome;
     }
     outcome.policy = std::move(*parsed.value);

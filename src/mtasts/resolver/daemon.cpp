@@ -30,6 +30,7 @@
 #include <charconv>
 #include <cstring>
 #include <filesystem>
+#include <type_traits>
 #include <unordered_map>
 
 namespace mtasts::resolver {
@@ -107,6 +108,41 @@ util::Expected<tcp::endpoint, std::string> parse_tcp_endpoint(std::string_view t
     return util::Unexpected("\"" + std::string(text) + "\" is not IP:PORT");
   }
   return tcp::endpoint(address, static_cast<std::uint16_t>(number));
+}
+
+// open + (TCP: SO_REUSEADDR) + bind + listen.
+template <typename Acceptor, typename Endpoint>
+boost::system::error_code listen_on(Acceptor& acceptor, const Endpoint& endpoint)
+{
+  boost::system::error_code ec;
+  acceptor.open(endpoint.protocol(), ec);
+  if constexpr (std::is_same_v<Acceptor, tcp::acceptor>) {
+    if (!ec) {
+      acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    }
+  }
+  if (!ec) {
+    acceptor.bind(endpoint, ec);
+  }
+  if (!ec) {
+    acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  }
+  return ec;
+}
+
+// A listening TCP acceptor for "IP:PORT" / "[IPv6]:PORT"; errors say which and why.
+util::Expected<std::unique_ptr<tcp::acceptor>, std::string> open_tcp_listener(asio::io_context& io,
+                                                                              std::string_view text)
+{
+  auto endpoint = parse_tcp_endpoint(text);
+  if (!endpoint) {
+    return util::Unexpected(endpoint.error());
+  }
+  auto acceptor = std::make_unique<tcp::acceptor>(io);
+  if (const auto ec = listen_on(*acceptor, *endpoint)) {
+    return util::Unexpected(std::string(text) + ": " + ec.message());
+  }
+  return acceptor;
 }
 
 spdlog::level::level_enum level_of(std::string_view name)
@@ -270,7 +306,6 @@ util::Expected<bool, std::string> Daemon::start()
                                             std::make_unique<StoreWorker>(std::move(*store)),
                                             m_metrics, engine_options(m_config));
   for (const auto& listen : m_config.listen) {
-    boost::system::error_code ec;
     if (listen.starts_with("unix:")) {
       const std::string path = listen.substr(5);
       struct stat info
@@ -279,14 +314,7 @@ util::Expected<bool, std::string> Daemon::start()
         ::unlink(path.c_str()); // a stale socket of an earlier run
       }
       auto acceptor = std::make_unique<local_stream::acceptor>(m_io);
-      acceptor->open(local_stream(), ec);
-      if (!ec) {
-        acceptor->bind(local_stream::endpoint(path), ec);
-      }
-      if (!ec) {
-        acceptor->listen(asio::socket_base::max_listen_connections, ec);
-      }
-      if (ec) {
+      if (const auto ec = listen_on(*acceptor, local_stream::endpoint(path))) {
         return util::Unexpected("listen " + listen + ": " + ec.message());
       }
       if (::chmod(path.c_str(), static_cast<mode_t>(m_config.socket_mode)) != 0) {
@@ -316,42 +344,18 @@ util::Expected<bool, std::string> Daemon::start()
       m_unix_acceptors.push_back(std::move(acceptor));
       continue;
     }
-    auto endpoint = parse_tcp_endpoint(listen);
-    if (!endpoint) {
-      return util::Unexpected("listen: " + endpoint.error());
+    auto acceptor = open_tcp_listener(m_io, listen);
+    if (!acceptor) {
+      return util::Unexpected("listen: " + acceptor.error());
     }
-    auto acceptor = std::make_unique<tcp::acceptor>(m_io);
-    acceptor->open(endpoint->protocol(), ec);
-    if (!ec) {
-      acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-      acceptor->bind(*endpoint, ec);
-    }
-    if (!ec) {
-      acceptor->listen(asio::socket_base::max_listen_connections, ec);
-    }
-    if (ec) {
-      return util::Unexpected("listen " + listen + ": " + ec.message());
-    }
-    m_tcp_acceptors.push_back(std::move(acceptor));
+    m_tcp_acceptors.push_back(std::move(*acceptor));
   }
   if (!m_config.admin_listen.empty()) {
-    auto endpoint = parse_tcp_endpoint(m_config.admin_listen);
-    if (!endpoint) {
-      return util::Unexpected("admin_listen: " + endpoint.error());
+    auto acceptor = open_tcp_listener(m_io, m_config.admin_listen);
+    if (!acceptor) {
+      return util::Unexpected("admin_listen: " + acceptor.error());
     }
-    boost::system::error_code ec;
-    m_admin = std::make_unique<tcp::acceptor>(m_io);
-    m_admin->open(endpoint->protocol(), ec);
-    if (!ec) {
-      m_admin->set_option(asio::socket_base::reuse_address(true), ec);
-      m_admin->bind(*endpoint, ec);
-    }
-    if (!ec) {
-      m_admin->listen(asio::socket_base::max_listen_connections, ec);
-    }
-    if (ec) {
-      return util::Unexpected("admin_listen " + m_config.admin_listen + ": " + ec.message());
-    }
+    m_admin = std::move(*acceptor);
   }
   asio::co_spawn(
       m_io,

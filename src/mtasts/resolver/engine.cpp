@@ -108,7 +108,8 @@ const core::Answer* PolicyEngine::try_answer(const std::string& domain,
     return nullptr;
   }
   const auto t = now();
-  if (entry.resolution && !(entry.state.cached && entry.state.cached->valid_at(t))) {
+  const bool valid_policy = entry.state.cached && entry.state.cached->valid_at(t);
+  if (entry.resolution && !valid_policy) {
     // A resolution is under way and there is no valid policy to answer with: the state may be
     // half-updated (TXT seen, fetch pending), so wait for the resolution instead of answering
     // "no policy" from it.
@@ -123,43 +124,31 @@ const core::Answer* PolicyEngine::try_answer(const std::string& domain,
   case core::RequestPlan::answer:
     break;
   }
-  const bool valid_policy = entry.state.cached && entry.state.cached->valid_at(t);
   m_metrics.count_cache(valid_policy ? Metrics::Cache::hit : Metrics::Cache::negative);
   // The answer depends on the state, the settings and, through expiry, the time: memoise it
   // only while the policy is valid (or there is none at all).
+  const bool memoisable = valid_policy || !entry.state.cached;
   const int fingerprint = settings_fingerprint(settings);
-  if (entry.memo_settings != fingerprint || !(valid_policy || !entry.state.cached)) {
+  if (!memoisable || entry.memo_settings != fingerprint) {
     entry.memo = core::decide_answer(domain, entry.state, t, settings);
-    entry.memo_settings = (valid_policy || !entry.state.cached) ? fingerprint : -1;
+    entry.memo_settings = memoisable ? fingerprint : -1;
   }
   return &entry.memo;
 }
 
 Awaitable<core::Answer> PolicyEngine::answer(std::string domain, core::AnswerSettings settings)
 {
-  std::shared_ptr<Resolution> resolution;
-  {
-    auto& entry = m_domains[domain];
-    resolution = entry.resolution;
-  }
-  if (resolution == nullptr) {
-    co_await resolve(domain, false);
-  } else if (!resolution->finished) {
-    boost::system::error_code ignored;
-    co_await resolution->done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-  }
+  const auto resolution = co_await resolve(domain, false);
   m_metrics.count_cache(Metrics::Cache::miss);
   const auto found = m_domains.find(domain);
   const core::DomainState empty;
   const auto& state = found == m_domains.end() ? empty : found->second.state;
-  const core::CachedPolicy* once = nullptr;
-  if (resolution && resolution->applied_once) {
-    once = &*resolution->applied_once;
-  }
+  const core::CachedPolicy* once = resolution->applied_once ? &*resolution->applied_once : nullptr;
   co_return core::decide_answer(domain, state, now(), settings, once);
 }
 
-Awaitable<void> PolicyEngine::resolve(std::string domain, bool force_fetch)
+Awaitable<std::shared_ptr<PolicyEngine::Resolution>> PolicyEngine::resolve(std::string domain,
+                                                                           bool force_fetch)
 {
   auto existing = m_domains[domain].resolution;
   if (existing) {
@@ -167,7 +156,7 @@ Awaitable<void> PolicyEngine::resolve(std::string domain, bool force_fetch)
       boost::system::error_code ignored;
       co_await existing->done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
     }
-    co_return;
+    co_return existing;
   }
   auto resolution = std::make_shared<Resolution>(m_io);
   m_domains[domain].resolution = resolution;
@@ -178,15 +167,15 @@ Awaitable<void> PolicyEngine::resolve(std::string domain, bool force_fetch)
     spdlog::error("resolution of {} failed: {}", domain, e.what());
   }
   --m_in_flight;
-  if (const auto changed = m_domains.find(domain); changed != m_domains.end()) {
-    changed->second.memo_settings = -1; // the state may have changed
-  }
   resolution->finished = true;
   resolution->done.cancel();
-  const auto found = m_domains.find(domain);
-  if (found != m_domains.end() && found->second.resolution == resolution) {
-    found->second.resolution.reset();
+  if (const auto found = m_domains.find(domain); found != m_domains.end()) {
+    found->second.memo_settings = -1; // the state may have changed
+    if (found->second.resolution == resolution) {
+      found->second.resolution.reset();
+    }
   }
+  co_return resolution;
 }
 
 Awaitable<void> PolicyEngine::run_resolution(std::string domain, bool force_fetch)

@@ -90,7 +90,8 @@ private:
     int memo_settings = -1;
   };
 
-  net::Awaitable<void> resolve(std::string domain, bool force_fetch);
+  // Runs the domain's resolution, or waits for the one under way; returns it once finished.
+  net::Awaitable<std::shared_ptr<Resolution>> resolve(std::string domain, bool force_fetch);
   net::Awaitable<void> run_resolution(std::string domain, bool force_fetch);
   void start_background_refresh(const std::string& domain, bool force_fetch);
   core::TimePoint now() const;
