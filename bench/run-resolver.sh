@@ -9,7 +9,9 @@
 # Usage: [BUILD_DIR=build/release] [RUNS=3] [WARM_SECS=8] [RESULTS_OUT=/prefix] bash bench/run-resolver.sh
 # Every other knob of the harness (N_DOMAINS, N_NOSTS, WARM_CONNS, ...) passes through.
 # Prints the harness's own tables, then per test: each target's rps / p50 / p99 (median over RUNS
-# [min..max]), ours-sqlite against nullmap and the peer, and peak RSS. Exits 1 if a server gave
+# [min..max]), ours-sqlite against nullmap and the peer, and peak RSS with its anonymous and
+# file-backed parts, next to the floor (bench/resolver/floor.cpp: the memory the required shared
+# libraries cost once loaded and initialised, before any work). Exits 1 if a server gave
 # connection errors or wrong answers (enforce keys must get OK, non-STS keys NOTFOUND).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +36,15 @@ nullmap {NULLMAP} {PORT}"
 
 RESULTS_OUT="$out" LOOPS=uvloop CACHES="internal sqlite" EXTRA_TARGETS="$extra" \
   bash bench/resolver/run-peer.sh
+
+# The floor: what loading and initialising the libraries alone costs (bench/resolver/floor.cpp),
+# with a one-certificate CA file like the harness's test CA.
+floor_dir=$(mktemp -d "${TMPDIR:-/tmp}/resolverfloor.XXXXXX")
+g++ -std=c++20 -O2 bench/resolver/floor.cpp -o "$floor_dir/floor" -lssl -lcrypto -lunbound -lsqlite3
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=floor-ca -days 1 \
+  -keyout "$floor_dir/ca.key" -out "$floor_dir/ca.pem" 2>/dev/null
+"$floor_dir/floor" "$floor_dir/ca.pem" "$floor_dir/floor.db" | tee "$out.floor"
+rm -rf "$floor_dir"
 
 echo
 echo "== resolver benchmark: median over ${RUNS:-3} run(s) [min..max]"
@@ -74,7 +85,8 @@ file == 1 {
   if (bad > 0) { problems = problems sprintf("   %s %s run %s: %d replies, %d OK, %d NOTFOUND, %d connection errors\n", name($1), $3, $2, $5, $6, $7, $8) }
   next
 }
-file == 2 { pk[$1] = pk[$1] " " $5; st[$1] = st[$1] " " $3; next }
+file == 2 { pk[$1] = pk[$1] " " $5; st[$1] = st[$1] " " $3; an[$1] = an[$1] " " $6; fb[$1] = fb[$1] " " $7; next }
+file == 3 && $2 == "sqlite" { for (f = 3; f <= NF; f++) { split($f, kv, "="); floor[kv[1]] = kv[2] }; next }
 END {
   nw = split(warm_conns, wc, " ")
   for (i = 1; i <= nw; i++) tests[++ntest] = "warm_c" wc[i]
@@ -95,14 +107,22 @@ END {
       ratio("ours-sqlite" SUBSEP T, "internal/uvloop" SUBSEP T), ratio("ours-sqlite" SUBSEP T, "sqlite/uvloop" SUBSEP T),
       ratio("ours-memory" SUBSEP T, "internal/uvloop" SUBSEP T), pct("internal/uvloop" SUBSEP T, "nullmap" SUBSEP T)
   }
-  printf "\n%-14s %-30s %-26s\n", "target", "peak RSS kB (VmHWM)", "RSS after start kB"
-  for (i = 1; i <= nt; i++) printf "%-14s %-30s %-26s\n", name(targets[i]), span(pk[targets[i]]), span(st[targets[i]])
+  printf "\n%-14s %-26s %-26s %-26s %-26s\n", "target", "peak RSS kB (VmHWM)", "RSS after start kB", "anonymous kB at end", "file-backed kB at end"
+  for (i = 1; i <= nt; i++) printf "%-14s %-26s %-26s %-26s %-26s\n", name(targets[i]), span(pk[targets[i]]), span(st[targets[i]]), span(an[targets[i]]), span(fb[targets[i]])
+  if ("hwm" in floor)
+    printf "%-14s %-26s %-26s %-26s %-26s\n", "floor", floor["hwm"], "-", floor["anon"], floor["file"]
+  print "   (floor = bench/resolver/floor.cpp: the shared libraries alone, loaded and initialised, no work;"
+  print "    RSS never shrinks during a run, so the end figures are what the peak is made of)"
   split("ours-sqlite:sqlite/uvloop ours-sqlite:internal/uvloop ours-memory:internal/uvloop", pairs, " ")
   for (p = 1; p <= 3; p++) {
     split(pairs[p], ab, ":")
     if ((ab[1] in pk) && (ab[2] in pk) && med(pk[ab[2]]) + 0 > 0)
-      printf "peak RSS %s / %s: %.2fx (medians)\n", ab[1], name(ab[2]), med(pk[ab[1]]) / med(pk[ab[2]])
+      printf "%s / %s: peak RSS %.2fx, anonymous %.2fx, file-backed %.2fx (medians)\n", ab[1], name(ab[2]),
+        med(pk[ab[1]]) / med(pk[ab[2]]), med(an[ab[1]]) / med(an[ab[2]]), med(fb[ab[1]]) / med(fb[ab[2]])
   }
+  if (("hwm" in floor) && ("internal/uvloop" in pk))
+    printf "floor / peer-internal: peak RSS %.2fx (a quarter of the peer is %d kB; the libraries alone need %d kB)\n",
+      floor["hwm"] / med(pk["internal/uvloop"]), med(pk["internal/uvloop"]) / 4, floor["hwm"]
   if (problems != "") { printf "\nWRONG ANSWERS OR ERRORS:\n%s", problems; exit 1 }
   print "\nall enforce lookups answered OK, all non-STS lookups NOTFOUND, no connection errors"
-}' "$out.tsv" "$out.mem.tsv"
+}' "$out.tsv" "$out.mem.tsv" "$out.floor"

@@ -268,7 +268,7 @@ CLK=$(getconf CLK_TCK)
 RES="$W/results.tsv"
 printf 'cache\trun\ttest\tconns\trequests\tok\tnotfound\terrors\trps\tp50_ms\tp99_ms\tmax_ms\tcpu_ms_per_1k\n' > "$RES"
 MEMRES="$W/mem.tsv"
-printf 'cache\trun\trss_start_kb\trss_end_kb\tpeak_rss_kb\n' > "$MEMRES"
+printf 'cache\trun\trss_start_kb\trss_end_kb\tpeak_rss_kb\tanon_end_kb\tfile_end_kb\n' > "$MEMRES"
 
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
 record() { # cache run test line cpu_ticks_delta
@@ -329,7 +329,7 @@ run_target() { # label [command template]
     run_load "$cache" "$run" nosts_c8 -f "$W/keys/nosts.txt" -d "$WARM_SECS" -c 8
     # (c) memory
     rss1=$(proc_kb VmRSS); hwm=$(proc_kb VmHWM); anon1=$(proc_kb RssAnon); file1=$(proc_kb RssFile)
-    printf '%s\t%s\t%s\t%s\t%s\n' "$cache" "$run" "$rss0" "$rss1" "$hwm" >> "$MEMRES"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$cache" "$run" "$rss0" "$rss1" "$hwm" "$anon1" "$file1" >> "$MEMRES"
     echo "   rss_start=${rss0}kB rss_end=${rss1}kB peak=${hwm}kB (end: anonymous ${anon1}kB, file-backed ${file1}kB)"
     stop_daemon
   done

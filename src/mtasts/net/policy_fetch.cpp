@@ -1,12 +1,12 @@
 #include <mtasts/net/policy_fetch.hpp>
+#include <mtasts/net/tls_socket.hpp>
 #include <mtasts/util/strings.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <fmt/format.h>
 
 namespace mtasts::net {
@@ -18,7 +18,56 @@ namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 
 constexpr std::uint32_t k_header_limit = 16 * 1024;
+constexpr std::size_t k_read_chunk = 4096;
 constexpr std::string_view k_path = "/.well-known/mta-sts.txt";
+
+enum class ReadUntil : std::uint8_t { header, body };
+
+// Reads from `tls` into `buffer` and feeds `parser` until the response header (ReadUntil::header)
+// or the whole message (ReadUntil::body) is parsed. The server's close ends a body that is
+// delimited by it (RFC 9112 §6.3); a close before the message is complete is an error, and so
+// is a TCP close without close_notify (asio::ssl::error::stream_truncated, a possible truncation).
+Awaitable<boost::system::error_code> read_response(TlsSocket& tls, beast::flat_buffer& buffer,
+                                                   http::response_parser<http::string_body>& parser,
+                                                   ReadUntil until,
+                                                   TlsSocket::Clock::time_point deadline)
+{
+  parser.eager(until == ReadUntil::body);
+  const auto done = [&] {
+    return until == ReadUntil::header ? parser.is_header_done() : parser.is_done();
+  };
+  while (!done()) {
+    if (buffer.size() > 0) {
+      boost::system::error_code error;
+      const auto used = parser.put(buffer.data(), error);
+      buffer.consume(used);
+      if (!error && used > 0) {
+        continue;
+      }
+      if (error && error != http::error::need_more) {
+        co_return error;
+      }
+    }
+    if (buffer.size() + k_read_chunk > buffer.max_size()) {
+      co_return http::error::buffer_overflow;
+    }
+    const auto space = buffer.prepare(k_read_chunk);
+    auto [error, received] = co_await tls.read_some(
+        std::span<char>(static_cast<char*>(space.data()), space.size()), deadline);
+    if (error == asio::error::eof) { // close_notify: the end of the message
+      parser.put_eof(error);
+      if (error) {
+        co_return error;
+      }
+      continue;
+    }
+    if (error) {
+      co_return error;
+    }
+    buffer.commit(received);
+  }
+  co_return boost::system::error_code();
+}
 
 // RFC 8461 §3.2: type/subtype compared case-insensitively, every parameter ignored.
 bool is_text_plain(std::string_view content_type)
@@ -91,23 +140,22 @@ Awaitable<FetchEvidence> fetch_policy(boost::asio::ssl::context& context, std::s
         std::chrono::steady_clock::now() - started);
     return evidence;
   };
-  const auto timed_out = [](const boost::system::error_code& error) {
-    return error == beast::error::timeout;
-  };
-
-  boost::system::error_code error;
-  const auto ip = asio::ip::make_address(evidence.address, error);
-  if (error) {
+  boost::system::error_code address_error;
+  const auto ip = asio::ip::make_address(evidence.address, address_error);
+  if (address_error) {
     co_return finish(FetchFailure::connect,
                      fmt::format("'{}' is not an IP address", evidence.address));
   }
   auto executor = co_await asio::this_coro::executor;
-  beast::ssl_stream<beast::tcp_stream> stream(executor, context);
-
-  auto& tcp_stream = beast::get_lowest_layer(stream);
-  tcp_stream.expires_at(std::min(deadline, started + options.connect_timeout));
-  co_await tcp_stream.async_connect(tcp::endpoint(ip, options.port),
-                                    asio::redirect_error(asio::use_awaitable, error));
+  TlsSocket tls(executor, context.native_handle());
+  if (tls.native_handle() == nullptr) {
+    co_return finish(FetchFailure::tls_handshake, "cannot create a TLS session");
+  }
+  const auto timed_out = [](const boost::system::error_code& error) {
+    return error == asio::error::timed_out;
+  };
+  auto error = co_await tls.connect(tcp::endpoint(ip, options.port),
+                                    std::min(deadline, started + options.connect_timeout));
   if (error) {
     co_return finish(timed_out(error) ? FetchFailure::timeout : FetchFailure::connect,
                      fmt::format("cannot connect to {} port {}: {}", evidence.address, options.port,
@@ -115,18 +163,16 @@ Awaitable<FetchEvidence> fetch_policy(boost::asio::ssl::context& context, std::s
   }
 
   // RFC 8461 §3.3 / RFC 6066: SNI is the policy host.
-  if (!set_server_name(stream.native_handle(), evidence.host)) {
+  if (!set_server_name(tls.native_handle(), evidence.host)) {
     co_return finish(FetchFailure::tls_handshake, "cannot set the TLS server name");
   }
-  tcp_stream.expires_at(deadline);
-  co_await stream.async_handshake(asio::ssl::stream_base::client,
-                                  asio::redirect_error(asio::use_awaitable, error));
+  error = co_await tls.handshake(deadline);
   if (error) {
     co_return finish(timed_out(error) ? FetchFailure::timeout : FetchFailure::tls_handshake,
                      fmt::format("TLS handshake with {} failed: {}", evidence.address,
                                  timed_out(error) ? "timed out" : error.message()));
   }
-  evidence.tls = collect_tls_evidence(stream.native_handle(), evidence.host);
+  evidence.tls = collect_tls_evidence(tls.native_handle(), evidence.host);
   if (const auto result_type = result_type_for(*evidence.tls); !result_type.empty()) {
     std::string why = evidence.tls->identity_matched || evidence.tls->chain != ChainVerdict::trusted
                           ? evidence.tls->verify_error
@@ -136,22 +182,21 @@ Awaitable<FetchEvidence> fetch_policy(boost::asio::ssl::context& context, std::s
                                  evidence.address, evidence.host, why, result_type));
   }
 
-  http::request<http::empty_body> request{http::verb::get, k_path, 11};
-  request.set(http::field::host, evidence.host);
-  request.set(http::field::user_agent, "mtasts/0.1");
-  request.set(http::field::connection, "close");
-  co_await http::async_write(stream, request, asio::redirect_error(asio::use_awaitable, error));
+  // No Accept-Encoding (the body is never compressed), no cache validators (RFC 8461 §3.3).
+  const auto request = fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: mtasts/0.1\r\n"
+                                   "Connection: close\r\n\r\n",
+                                   k_path, evidence.host);
+  error = co_await tls.write_all(request, deadline);
   if (error) {
     co_return finish(timed_out(error) ? FetchFailure::timeout : FetchFailure::http_protocol,
                      fmt::format("sending the request failed: {}", error.message()));
   }
 
-  beast::flat_buffer buffer;
+  beast::flat_buffer buffer(k_header_limit + options.max_body + k_read_chunk);
   http::response_parser<http::string_body> parser;
   parser.header_limit(k_header_limit);
   parser.body_limit(options.max_body);
-  co_await http::async_read_header(stream, buffer, parser,
-                                   asio::redirect_error(asio::use_awaitable, error));
+  error = co_await read_response(tls, buffer, parser, ReadUntil::header, deadline);
   if (error == http::error::body_limit) { // a Content-Length over the cap
     co_return finish(
         FetchFailure::too_large,
@@ -183,14 +228,13 @@ Awaitable<FetchEvidence> fetch_policy(boost::asio::ssl::context& context, std::s
                          : fmt::format("Content-Type '{}'; the policy must be served as text/plain",
                                        evidence.content_type));
   }
-  co_await http::async_read(stream, buffer, parser,
-                            asio::redirect_error(asio::use_awaitable, error));
+  error = co_await read_response(tls, buffer, parser, ReadUntil::body, deadline);
   if (error == http::error::body_limit) {
     co_return finish(
         FetchFailure::too_large,
         fmt::format("the body exceeds {} bytes; senders stop there", options.max_body));
   }
-  if (error && error != http::error::end_of_stream) {
+  if (error) {
     co_return finish(timed_out(error) ? FetchFailure::timeout : FetchFailure::http_protocol,
                      timed_out(error)
                          ? fmt::format("the body did not arrive within {} s",
@@ -198,9 +242,7 @@ Awaitable<FetchEvidence> fetch_policy(boost::asio::ssl::context& context, std::s
                          : fmt::format("reading the body failed: {}", error.message()));
   }
   evidence.body = std::move(parser.get().body());
-  // Best effort: tell the server we are done; its answer is irrelevant.
-  tcp_stream.expires_after(std::chrono::seconds(1));
-  co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, error));
+  tls.close(); // best effort close_notify; the server's reply is irrelevant
   co_return finish(FetchFailure::none, "");
 }
 

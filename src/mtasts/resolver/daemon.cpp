@@ -796,7 +796,7 @@ int run_daemon(const DaemonOptions& options, std::ostream& out, std::ostream& er
   raise_file_limit();
   // One event loop thread does nearly all allocation; the store worker and libunbound's thread
   // allocate little. Per-thread malloc arenas would mostly hold fragmentation.
-  (void)::mallopt(M_ARENA_MAX, 2);
+  (void)::mallopt(M_ARENA_MAX, 1);
   ::signal(SIGPIPE, SIG_IGN);
   asio::io_context io(1);
   Daemon daemon(io, options, std::move(*config));
