@@ -1,8 +1,12 @@
 // The real `mtasts resolver` binary against a test world in a private network namespace: NSD
 // (one zone per scenario, one DNSSEC-signed for DANE), nginx policy hosts with a test CA, a
-// policy host that never answers. Each test starts its own daemon (SQLite cache in the scratch
+// policy host that never answers, STARTTLS receivers for the MX hosts of the testing-mode
+// observation scenario. Each test starts its own daemon (SQLite cache in the scratch
 // dir) and speaks Postfix's socketmap protocol to it over TCP and a UNIX socket.
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -16,12 +20,15 @@
 
 #include "../store/redis_server.hpp"
 #include "../world/pki.hpp"
+#include "../world/smtp_receiver.hpp"
 #include "../world/world.hpp"
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 namespace {
 
@@ -30,6 +37,11 @@ using namespace std::chrono_literals;
 
 const std::string k_policy_address = "127.0.0.10";
 const std::string k_silent_address = "127.0.0.15"; // accepts TCP, never says a word
+// obs.test (testing): mx1 good, mx2 presents a certificate for another name, mx3 is not listed
+// in the policy (a good receiver listens there, and must never be contacted).
+const std::string k_observed_good_mx = "127.0.0.30";
+const std::string k_observed_wrong_name_mx = "127.0.0.31";
+const std::string k_observed_unlisted_mx = "127.0.0.32";
 const std::string k_socketmap_address = "127.0.0.1";
 constexpr std::uint16_t k_socketmap_port = 18461;
 const std::string k_admin = "127.0.0.1:19461";
@@ -149,6 +161,7 @@ struct World
   std::optional<testworld::TestCa> ca;
   std::optional<testworld::Nsd> nsd;
   std::optional<testworld::Nginx> nginx;
+  std::vector<testworld::SmtpReceiver> receivers; // obs.test: good, wrong name, unlisted
   int silent_listener = -1;
 };
 
@@ -219,6 +232,24 @@ public:
          true);
     zone("slow", {sts("s1"), "mta-sts IN A " + k_silent_address, "@ IN MX 10 mx1.slow.test.",
                   "mx1 IN A 127.0.0.20"});
+    add("obs", policy("testing", {"mx1.obs.test", "mx2.obs.test"}));
+    zone("obs", {sts("o1"), policy_host, "@ IN MX 10 mx1.obs.test.", "@ IN MX 20 mx2.obs.test.",
+                 "@ IN MX 30 mx3.obs.test.", "mx1 IN A " + k_observed_good_mx,
+                 "mx2 IN A " + k_observed_wrong_name_mx, "mx3 IN A " + k_observed_unlisted_mx});
+    for (const auto& [address, name] :
+         {std::pair{k_observed_good_mx, std::string("mx1.obs.test")},
+          std::pair{k_observed_wrong_name_mx, std::string("mx1.other.test")},
+          std::pair{k_observed_unlisted_mx, std::string("mx3.obs.test")}}) {
+      auto files = w.ca->issue("smtp-" + address, testworld::CertificateRequest{name, {name}, {}});
+      ASSERT_TRUE(files) << files.error();
+      testworld::SmtpReceiverOptions options;
+      options.address = address;
+      options.certificate = files->certificate;
+      options.key = files->key;
+      auto receiver = testworld::SmtpReceiver::start(options);
+      ASSERT_TRUE(receiver) << receiver.error();
+      w.receivers.push_back(std::move(*receiver));
+    }
     auto nsd = testworld::Nsd::start(w.scratch.path() / "dns", zones);
     ASSERT_TRUE(nsd) << nsd.error();
     w.nsd.emplace(std::move(*nsd));
@@ -602,6 +633,135 @@ TEST_F(Resolver, SigtermStopsCleanlyAndCheckConfigValidates)
   EXPECT_NE(bad.find("resolver.toml:18: on_fetch_failure: expected \"notfound\" or \"temp\""),
             std::string::npos)
       << bad;
+}
+
+// The daemon's explanation of `domain` (`mtasts resolver query`, JSON), polled until
+// `ready(json)` holds or 10 s passed; the last one either way.
+boost::json::value query_until(const std::string& domain,
+                               const std::function<bool(const boost::json::value&)>& ready)
+{
+  boost::json::value last;
+  for (int i = 0; i < 100; ++i) {
+    const auto text = run_cli({"resolver", "query", domain, "--admin", k_admin});
+    boost::system::error_code ec;
+    last = boost::json::parse(text, ec);
+    if (!ec && ready(last)) {
+      break;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  return last;
+}
+
+// The string `value` holds ("" when it is not a string).
+std::string text(const boost::json::value& value)
+{
+  return value.is_string() ? std::string(value.as_string()) : std::string();
+}
+
+// (mx_host, outcome, result_type) of each observation in the explanation, in order.
+std::vector<std::tuple<std::string, std::string, std::string>>
+outcomes(const boost::json::value& explained)
+{
+  std::vector<std::tuple<std::string, std::string, std::string>> found;
+  const auto* observations =
+      explained.is_object() ? explained.as_object().if_contains("observations") : nullptr;
+  if (observations == nullptr || !observations->is_array()) {
+    return found;
+  }
+  for (const auto& o : observations->as_array()) {
+    found.emplace_back(std::string(o.at("mx_host").as_string()),
+                       std::string(o.at("outcome").as_string()),
+                       std::string(o.at("result_type").as_string()));
+  }
+  return found;
+}
+
+// Observation rows of `domain` in the SQLite cache file, read as another program would.
+int observation_rows(const std::string& domain)
+{
+  sqlite3* db = nullptr;
+  const auto path = g_world->scratch.path() / "cache.db";
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    return -1;
+  }
+  sqlite3_stmt* statement = nullptr;
+  int rows = -1;
+  if (sqlite3_prepare_v2(db, "SELECT count(*) FROM observations WHERE domain = ?1", -1, &statement,
+                         nullptr) == SQLITE_OK &&
+      sqlite3_bind_text(statement, 1, domain.c_str(), -1, SQLITE_TRANSIENT) == SQLITE_OK &&
+      sqlite3_step(statement) == SQLITE_ROW) {
+    rows = sqlite3_column_int(statement, 0);
+  }
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return rows;
+}
+
+// RFC 8461 §5: a testing policy changes no delivery (NOTFOUND: Postfix delivers
+// opportunistically), so the daemon finds out in the background what a sender applying it as
+// enforce would meet, for the TLSRPT reporter (RFC 8460): a listed MX with a good certificate
+// passes, a listed MX whose certificate names another host would fail with
+// certificate-host-mismatch, an MX the policy does not list would fail (§4.1) without being
+// contacted. The observations survive a restart (SQLite) and go with a flush.
+TEST_F(Resolver, TestingPolicyIsObservedAsUnderEnforceForTheReporter)
+{
+  using Outcomes = std::vector<std::tuple<std::string, std::string, std::string>>;
+  const Outcomes expected{{"mx1.obs.test", "pass", ""},
+                          {"mx2.obs.test", "would-fail", "certificate-host-mismatch"},
+                          {"mx3.obs.test", "would-fail", "validation-failure"}};
+  const auto observed = [](const boost::json::value& v) { return !outcomes(v).empty(); };
+  std::string observed_at;
+  {
+    auto daemon = Daemon::start();
+    EXPECT_EQ(lookup("obs.test"), "NOTFOUND ");
+    const auto explained = query_until("obs.test", observed);
+    ASSERT_EQ(outcomes(explained), expected) << explained;
+    EXPECT_EQ(text(explained.at("answer")), "NOTFOUND ");
+    EXPECT_EQ(text(explained.at("reason")), "testing");
+    const auto& mx = explained.at("observations").as_array();
+    EXPECT_EQ(text(mx[0].at("address")), k_observed_good_mx);
+    EXPECT_EQ(text(mx[0].at("policy_id")), "o1");
+    EXPECT_EQ(text(mx[1].at("address")), k_observed_wrong_name_mx);
+    EXPECT_EQ(text(mx[2].at("address")), "");
+    EXPECT_NE(std::string(mx[2].at("detail").as_string()).find("matches no mx pattern"),
+              std::string::npos);
+    observed_at = std::string(mx[0].at("observed_at").as_string());
+    EXPECT_EQ(g_world->receivers[2].connections(), 0U); // the unlisted MX was never contacted
+    EXPECT_EQ(lookup("obs.test"), "NOTFOUND ");         // observing changes no answer
+    EXPECT_EQ(lookup("obs.test", "strict"), "OK secure match=mx1.obs.test:mx2.obs.test "
+                                            "servername=hostname");
+    const auto metrics = scrape_metrics();
+    for (const auto* line : {"mtasts_resolver_testing_observations_total{outcome=\"pass\"} 1\n",
+                             "mtasts_resolver_testing_observations_total{outcome=\"would-fail\"} "
+                             "2\n"}) {
+      EXPECT_NE(metrics.find(line), std::string::npos) << metrics;
+    }
+    std::ifstream log_file(g_world->scratch.path() / "daemon.log");
+    const std::string log((std::istreambuf_iterator<char>(log_file)),
+                          std::istreambuf_iterator<char>());
+    EXPECT_NE(log.find("warning obs.test: mode testing: under enforce, delivery to mx2.obs.test "
+                       "(127.0.0.31) would fail: certificate-host-mismatch: "),
+              std::string::npos)
+        << log;
+    EXPECT_NE(log.find("warning obs.test: mode testing: under enforce, delivery to mx3.obs.test "
+                       "would fail: validation-failure: MX host mx3.obs.test matches no mx "
+                       "pattern of the policy (mx1.obs.test, mx2.obs.test)"),
+              std::string::npos)
+        << log;
+  }
+  EXPECT_EQ(observation_rows("obs.test"), 3);
+  {
+    // A restart on the same SQLite file: the observations are back, not made again.
+    auto daemon = Daemon::start();
+    const auto explained = query_until("obs.test", observed);
+    ASSERT_EQ(outcomes(explained), expected) << explained;
+    EXPECT_EQ(text(explained.at("observations").as_array()[0].at("observed_at")), observed_at);
+    EXPECT_EQ(run_cli({"resolver", "flush", "obs.test", "--admin", k_admin}),
+              "{\"domain\":\"obs.test\",\"flushed\":true}\n");
+    EXPECT_EQ(observation_rows("obs.test"), 0);
+  }
 }
 
 } // namespace

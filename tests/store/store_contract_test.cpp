@@ -8,6 +8,7 @@
 #include "temp_dir.hpp"
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <set>
 #include <string>
 
@@ -285,6 +286,164 @@ TYPED_TEST(StoreContract, DomainsAreExactKeys)
   this->save(upper);
   EXPECT_EQ(this->load("EXAMPLE.com", this->m_now), upper);
   EXPECT_EQ(this->load("example.com", this->m_now), this->make_record_for("example.com"));
+}
+
+// --- observations (what a testing-mode policy would have failed under enforce)
+
+ObservationRecord make_observation(std::string domain, std::string mx_host, sys_seconds at,
+                                   std::string outcome = "would-fail")
+{
+  const bool failed = outcome == "would-fail";
+  return ObservationRecord{.domain = std::move(domain),
+                           .mx_host = std::move(mx_host),
+                           .policy_id = "20240101T000000",
+                           .address = "192.0.2.25",
+                           .outcome = std::move(outcome),
+                           .result_type = failed ? "certificate-host-mismatch" : "",
+                           .detail = failed ? "no SAN matches mx1.example.net: \xC3\xBC\r\n" : "",
+                           .observed_at = at};
+}
+
+TYPED_TEST(StoreContract, ObservationsOfADomainWithoutAPolicyAreNotStored)
+{
+  auto stored = this->m_store->replace_observations(
+      "example.com", {make_observation("example.com", "mx1.example.net", this->m_now)});
+  ASSERT_TRUE(stored) << stored.error();
+  EXPECT_FALSE(*stored);
+  auto loaded = this->m_store->load_observations("example.com", this->m_now);
+  ASSERT_TRUE(loaded) << loaded.error();
+  EXPECT_TRUE(loaded->empty());
+}
+
+TYPED_TEST(StoreContract, ObservationsRoundTripInTheirOrderAndAreReplacedAsAWhole)
+{
+  this->save(this->make_record_for("example.com"));
+  std::vector<ObservationRecord> first{
+      make_observation("example.com", "mx2.example.net", this->m_now),
+      make_observation("example.com", "mx1.example.net", this->m_now, "pass"),
+      make_observation("example.com", "mx3.example.net", this->m_now, "transient")};
+  first[2].address.clear();
+  auto stored = this->m_store->replace_observations("example.com", first);
+  ASSERT_TRUE(stored) << stored.error();
+  EXPECT_TRUE(*stored);
+  auto loaded = this->m_store->load_observations("example.com", this->m_now);
+  ASSERT_TRUE(loaded) << loaded.error();
+  EXPECT_EQ(*loaded, first);
+
+  const std::vector<ObservationRecord> second{
+      make_observation("example.com", "mx9.example.net", this->m_now + 1s, "pass")};
+  ASSERT_TRUE(this->m_store->replace_observations("example.com", second));
+  loaded = this->m_store->load_observations("example.com", this->m_now);
+  ASSERT_TRUE(loaded) << loaded.error();
+  EXPECT_EQ(*loaded, second);
+
+  ASSERT_TRUE(this->m_store->replace_observations("example.com", {}));
+  loaded = this->m_store->load_observations("example.com", this->m_now);
+  ASSERT_TRUE(loaded) << loaded.error();
+  EXPECT_TRUE(loaded->empty());
+}
+
+TYPED_TEST(StoreContract, AnInconsistentObservationSetIsAnErrorAndChangesNothing)
+{
+  this->save(this->make_record_for("example.com"));
+  const std::vector<ObservationRecord> kept{
+      make_observation("example.com", "mx1.example.net", this->m_now)};
+  ASSERT_TRUE(this->m_store->replace_observations("example.com", kept));
+  const std::vector<std::vector<ObservationRecord>> bad{
+      {make_observation("other.example", "mx1.example.net", this->m_now)},
+      {make_observation("example.com", "mx1.example.net", this->m_now),
+       make_observation("example.com", "mx1.example.net", this->m_now, "pass")}};
+  for (const auto& records : bad) {
+    auto stored = this->m_store->replace_observations("example.com", records);
+    EXPECT_FALSE(stored);
+  }
+  auto loaded = this->m_store->load_observations("example.com", this->m_now);
+  ASSERT_TRUE(loaded) << loaded.error();
+  EXPECT_EQ(*loaded, kept);
+}
+
+TYPED_TEST(StoreContract, ObservationsLiveAndDieWithTheirPolicy)
+{
+  const PolicyRecord record = this->make_record_for("a.example");
+  this->save(record);
+  this->save(this->make_record_for("b.example"));
+  this->save(this->make_record_for("c.example"));
+  for (const char* domain : {"a.example", "b.example", "c.example"}) {
+    ASSERT_TRUE(this->m_store->replace_observations(
+        domain, {make_observation(domain, "mx1.example.net", this->m_now)}));
+  }
+  // Not returned from the policy's expiry on.
+  auto expired = this->m_store->load_observations("a.example", record.expires_at);
+  ASSERT_TRUE(expired) << expired.error();
+  EXPECT_TRUE(expired->empty());
+  auto none_live = this->m_store->load_all_observations(record.expires_at, 100);
+  ASSERT_TRUE(none_live) << none_live.error();
+  EXPECT_TRUE(none_live->empty());
+  // A new save of the policy keeps them.
+  this->save(this->make_record_for("a.example"));
+  auto kept = this->m_store->load_observations("a.example", this->m_now);
+  ASSERT_TRUE(kept) << kept.error();
+  EXPECT_EQ(kept->size(), 1U);
+  // erase() drops them with the policy; a policy saved again starts without them.
+  ASSERT_TRUE(this->m_store->erase("a.example"));
+  this->save(this->make_record_for("a.example"));
+  auto after_erase = this->m_store->load_observations("a.example", this->m_now);
+  ASSERT_TRUE(after_erase) << after_erase.error();
+  EXPECT_TRUE(after_erase->empty());
+  // erase_all() counts policies only and drops every observation.
+  auto all = this->m_store->load_all_observations(this->m_now, 100);
+  ASSERT_TRUE(all) << all.error();
+  EXPECT_EQ(all->size(), 2U);
+  auto removed = this->m_store->erase_all();
+  ASSERT_TRUE(removed) << removed.error();
+  EXPECT_EQ(*removed, 3U);
+  this->save(this->make_record_for("b.example"));
+  all = this->m_store->load_all_observations(this->m_now, 100);
+  ASSERT_TRUE(all) << all.error();
+  EXPECT_TRUE(all->empty());
+}
+
+TYPED_TEST(StoreContract, PurgeExpiredDropsTheObservationsOfExpiredPolicies)
+{
+  this->save(make_record("short.example", this->m_fetched, 600s));
+  this->save(make_record("long.example", this->m_fetched, 7200s));
+  for (const char* domain : {"short.example", "long.example"}) {
+    ASSERT_TRUE(this->m_store->replace_observations(
+        domain, {make_observation(domain, "mx1.example.net", this->m_now)}));
+  }
+  const auto later = this->m_fetched + 1800s;
+  ASSERT_TRUE(this->m_store->purge_expired(later));
+  auto all = this->m_store->load_all_observations(later, 100);
+  ASSERT_TRUE(all) << all.error();
+  ASSERT_EQ(all->size(), 1U);
+  EXPECT_EQ(all->front().domain, "long.example");
+}
+
+TYPED_TEST(StoreContract, LoadAllObservationsReturnsWholeDomainsUpToTheLimit)
+{
+  for (const char* domain : {"a.example", "b.example", "c.example"}) {
+    this->save(this->make_record_for(domain));
+    ASSERT_TRUE(this->m_store->replace_observations(
+        domain, {make_observation(domain, "mx1.example.net", this->m_now),
+                 make_observation(domain, "mx2.example.net", this->m_now, "pass")}));
+  }
+  auto all = this->m_store->load_all_observations(this->m_now, 100);
+  ASSERT_TRUE(all) << all.error();
+  ASSERT_EQ(all->size(), 6U);
+  std::map<std::string, std::vector<std::string>> hosts;
+  for (const ObservationRecord& record : *all) {
+    hosts[record.domain].push_back(record.mx_host);
+    EXPECT_EQ(record, make_observation(record.domain, record.mx_host, this->m_now, record.outcome));
+  }
+  for (const auto& [domain, names] : hosts) {
+    EXPECT_EQ(names, (std::vector<std::string>{"mx1.example.net", "mx2.example.net"})) << domain;
+  }
+  auto some = this->m_store->load_all_observations(this->m_now, 5);
+  ASSERT_TRUE(some) << some.error();
+  EXPECT_EQ(some->size(), 4U);
+  auto none = this->m_store->load_all_observations(this->m_now, 1);
+  ASSERT_TRUE(none) << none.error();
+  EXPECT_TRUE(none->empty());
 }
 
 } // namespace

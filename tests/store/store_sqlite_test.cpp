@@ -163,7 +163,7 @@ TEST_F(SqliteStore, ANewerSchemaIsRefused)
   ASSERT_FALSE(opened);
   EXPECT_EQ(opened.error(), "sqlite " + m_path +
                                 ": migrate schema: the file has schema version 99, newer than "
-                                "this program's 2");
+                                "this program's 3");
 }
 
 TEST_F(SqliteStore, CorruptRowsAreErrorsForLoadAndSkippedByLoadAll)
@@ -206,13 +206,77 @@ TEST_F(SqliteStore, TheFileIsInWalModeWithAVersionedSchema)
 {
   ASSERT_NE(open_store(), nullptr);
   EXPECT_EQ(raw_text(m_path, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(raw_text(m_path, "SELECT group_concat(version) FROM schema_migrations"), "1,2");
+  EXPECT_EQ(raw_text(m_path, "SELECT group_concat(version) FROM schema_migrations"), "1,2,3");
   EXPECT_EQ(raw_text(m_path, "SELECT group_concat(name) FROM pragma_table_info('policies')"),
             "domain,id,policy_text,fetched_at,expires_at,dane");
   // Opening again migrates nothing twice.
   ASSERT_NE(open_store(), nullptr);
   EXPECT_EQ(raw_text(m_path, "SELECT count(*) FROM schema_migrations"),
             std::to_string(k_sqlite_schema_version));
+}
+
+TEST_F(SqliteStore, AVersion2FileIsMigratedKeepingItsPolicies)
+{
+  // The schema as version 2 left it, with one policy.
+  run_raw_sql(m_path, "CREATE TABLE schema_migrations(version INTEGER PRIMARY KEY);"
+                      "INSERT INTO schema_migrations(version) VALUES(1), (2);"
+                      "CREATE TABLE policies(domain TEXT PRIMARY KEY, id TEXT, policy_text TEXT,"
+                      " fetched_at INTEGER, expires_at INTEGER);"
+                      "CREATE INDEX policies_by_expiry ON policies(expires_at);"
+                      "ALTER TABLE policies ADD COLUMN dane TEXT NOT NULL DEFAULT '';");
+  const PolicyRecord record = make_record("a.example");
+  run_raw_sql(m_path, "INSERT INTO policies VALUES('a.example', 'abc123', '" + record.policy_text +
+                          "', 1700000000, " +
+                          std::to_string(record.expires_at.time_since_epoch().count()) +
+                          ", 'partial')");
+  auto store = open_store();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(raw_text(m_path, "SELECT group_concat(version) FROM schema_migrations"), "1,2,3");
+  auto loaded = store->load("a.example", k_fetched);
+  ASSERT_TRUE(loaded) << loaded.error();
+  EXPECT_EQ(*loaded, record);
+  const ObservationRecord observation{.domain = "a.example",
+                                      .mx_host = "mx.example.net",
+                                      .policy_id = "abc123",
+                                      .address = "192.0.2.25",
+                                      .outcome = "pass",
+                                      .result_type = "",
+                                      .detail = "",
+                                      .observed_at = k_fetched};
+  auto stored = store->replace_observations("a.example", {observation});
+  ASSERT_TRUE(stored) << stored.error();
+  EXPECT_TRUE(*stored);
+  auto observations = store->load_observations("a.example", k_fetched);
+  ASSERT_TRUE(observations) << observations.error();
+  EXPECT_EQ(*observations, std::vector<ObservationRecord>{observation});
+}
+
+TEST_F(SqliteStore, CorruptObservationRowsAreErrorsForLoadAndSkippedByLoadAll)
+{
+  auto store = open_store();
+  ASSERT_NE(store, nullptr);
+  for (const char* domain : {"a.example", "b.example"}) {
+    ASSERT_TRUE(store->save(make_record(domain)));
+    ASSERT_TRUE(
+        store->replace_observations(domain, {ObservationRecord{.domain = domain,
+                                                               .mx_host = "mx.example.net",
+                                                               .policy_id = "abc123",
+                                                               .address = "",
+                                                               .outcome = "transient",
+                                                               .result_type = "",
+                                                               .detail = "connection refused",
+                                                               .observed_at = k_fetched}}));
+  }
+  run_raw_sql(m_path, "UPDATE observations SET observed_at = 'soon' WHERE domain = 'a.example'");
+  auto loaded = store->load_observations("a.example", k_fetched);
+  ASSERT_FALSE(loaded);
+  EXPECT_EQ(loaded.error(), "sqlite " + m_path +
+                                ": load observations of a.example: corrupt row: observed_at is "
+                                "text, expected an integer");
+  auto all = store->load_all_observations(k_fetched, 10);
+  ASSERT_TRUE(all) << all.error();
+  ASSERT_EQ(all->size(), 1U);
+  EXPECT_EQ(all->front().domain, "b.example");
 }
 
 TEST_F(SqliteStore, AReopenedStoreSeesTheRecords)

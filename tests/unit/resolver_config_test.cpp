@@ -64,6 +64,13 @@ TEST(ResolverConfig, RejectsWhatAnOperatorCouldGetWrongWithThePlace)
   EXPECT_EQ(error_of("[dns]\nservers = [\"1.2.3.4\", 5]\n"),
             ":2: servers: expected an array of strings");
   EXPECT_EQ(error_of("[resolver\n").substr(0, 5), ":1:10");
+  EXPECT_EQ(error_of("[resolver]\nobserve_testing = \"yes\"\n"),
+            ":2: observe_testing: expected true or false");
+  EXPECT_EQ(error_of("[resolver]\nobserve_interval = \"30s\"\n"),
+            ":2: observe_interval: expected at least 1 minute");
+  EXPECT_EQ(error_of("[resolver]\nobserve_interval = \"daily\"\n"),
+            ":2: observe_interval: expected a duration (seconds, or a number with ms, s, m, h or "
+            "d)");
 }
 
 TEST(ResolverConfig, MissingDefaultFileMeansDefaultsButAMissingGivenFileIsAnError)
@@ -72,6 +79,8 @@ TEST(ResolverConfig, MissingDefaultFileMeansDefaultsButAMissingGivenFileIsAnErro
   ASSERT_TRUE(defaults);
   EXPECT_EQ(defaults->listen, std::vector<std::string>{"127.0.0.1:8461"});
   EXPECT_EQ(defaults->cache, "sqlite:///var/lib/mtasts/resolver.db");
+  EXPECT_TRUE(defaults->observe_testing);
+  EXPECT_EQ(defaults->observe_interval, std::chrono::hours(24));
   EXPECT_FALSE(resolver::load_resolver_config("/nonexistent/mtasts.toml", true));
 }
 
@@ -89,6 +98,8 @@ cache = "memory:"
 fetch_timeout = "1500ms"
 refresh_interval = "12h"
 negative_ttl_max = "10m"
+observe_testing = false
+observe_interval = "6h"
 [resolver.answer]
 on_fetch_failure = "temp"
 [resolver.zones.strict]
@@ -103,6 +114,8 @@ strict_testing = true
   EXPECT_EQ(config->fetch_timeout, std::chrono::milliseconds(1500));
   EXPECT_EQ(config->engine.refresh_interval, std::chrono::hours(12));
   EXPECT_EQ(config->engine.max_discovery_ttl, std::chrono::minutes(10));
+  EXPECT_FALSE(config->observe_testing);
+  EXPECT_EQ(config->observe_interval, std::chrono::hours(6));
   const auto& strict = config->answer_settings("strict");
   EXPECT_TRUE(strict.strict_testing);
   EXPECT_EQ(strict.on_failure, core::FailureAnswer::temp); // inherited from [resolver.answer]

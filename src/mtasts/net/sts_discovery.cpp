@@ -134,4 +134,63 @@ Awaitable<core::DaneCoverage> discover_dane_coverage(DnsResolver& dns, std::stri
                             : core::DaneCoverage::partial;
 }
 
+Awaitable<TestingObservation> observe_testing_policy(DnsResolver& dns, asio::ssl::context& tls,
+                                                     std::string domain, core::Policy policy,
+                                                     TestingObservationOptions options)
+{
+  TestingObservation observation;
+  const auto mx = co_await dns.query(domain, rrtype::mx);
+  if (mx.failed()) {
+    observation.failure = domain + " MX: " + mx.failure;
+    co_return observation;
+  }
+  std::vector<core::MxExchange> records;
+  for (const auto& rdata : mx.rdata) {
+    if (auto record = decode_mx(rdata)) {
+      records.push_back(core::MxExchange{record->preference, std::move(record->exchange)});
+    }
+  }
+  if (!mx.rdata.empty() && records.empty()) {
+    observation.failure = domain + " MX: malformed records";
+    co_return observation;
+  }
+  const auto targets = core::mx_targets(domain, records, options.max_mx_hosts);
+  observation.omitted = targets.omitted;
+  for (const auto& host : targets.hosts) {
+    if (auto ruled_out = core::unlisted_mx(policy, host)) {
+      observation.mx.push_back(std::move(*ruled_out));
+      continue;
+    }
+    std::vector<std::string> addresses;
+    std::string dns_failure;
+    for (const int type : {rrtype::a, rrtype::aaaa}) {
+      const auto answer = co_await dns.query(host, type);
+      if (answer.failed()) {
+        dns_failure = host + ": " + answer.failure;
+        continue;
+      }
+      for (const auto& rdata : answer.rdata) {
+        if (auto address = decode_address(rdata)) {
+          addresses.push_back(std::move(*address));
+        }
+      }
+    }
+    std::vector<core::ProbeSummary> probes;
+    for (const auto& address : addresses) {
+      if (probes.size() >= options.max_addresses) {
+        break;
+      }
+      const auto probe = co_await probe_smtp(tls, host, address, options.probe);
+      probes.push_back(core::ProbeSummary{probe.address, probe.ok(), probe.result_type(),
+                                          probe.ok() ? std::string() : probe.detail});
+      if (probe.ok() || !probe.result_type().empty()) {
+        break;
+      }
+    }
+    observation.mx.push_back(core::observation_from_probes(
+        host, probes, dns_failure.empty() ? host + " has no A or AAAA record" : dns_failure));
+  }
+  co_return observation;
+}
+
 } // namespace mtasts::net

@@ -242,7 +242,8 @@ util::Expected<ResolverConfig, std::string> load_resolver_config(const std::stri
                     {"listen", "socket_owner", "socket_group", "socket_mode", "cache",
                      "admin_listen", "log_level", "fetch_timeout", "idle_timeout",
                      "max_connections", "max_domains", "refresh_interval", "fetch_backoff",
-                     "negative_ttl_max", "dane_lookups", "answer", "zones"});
+                     "negative_ttl_max", "dane_lookups", "observe_testing", "observe_interval",
+                     "answer", "zones"});
     read.strings(*r, "listen", config.listen);
     read.string(*r, "socket_owner", config.socket_owner);
     read.string(*r, "socket_group", config.socket_group);
@@ -273,6 +274,11 @@ util::Expected<ResolverConfig, std::string> load_resolver_config(const std::stri
     read.duration(*r, "fetch_backoff", config.engine.fetch_backoff);
     read.duration(*r, "negative_ttl_max", config.engine.max_discovery_ttl);
     read.boolean(*r, "dane_lookups", config.dane_lookups);
+    read.boolean(*r, "observe_testing", config.observe_testing);
+    read.duration(*r, "observe_interval", config.observe_interval);
+    if (config.observe_interval < std::chrono::minutes(1)) {
+      read.fail(where(path, *r, "observe_interval") + ": expected at least 1 minute");
+    }
     if (const auto* answer = (*r)["answer"].as_table()) {
       read.answer(*answer, "resolver.answer", config.default_answer);
     }
@@ -311,6 +317,9 @@ std::string describe(const ResolverConfig& c)
                  "fetch timeout {} ms, refresh every {} s, backoff {} s, negative TTL <= {} s\n",
                  c.fetch_timeout.count(), c.engine.refresh_interval.count(),
                  c.engine.fetch_backoff.count(), c.engine.max_discovery_ttl.count());
+  fmt::format_to(add, "testing policies observed as under enforce: {}\n",
+                 c.observe_testing ? fmt::format("every {} s", c.observe_interval.count())
+                                   : std::string("off"));
   fmt::format_to(add, "default answers: {}\n", describe_answer(c.default_answer));
   for (const auto& [name, settings] : c.zones) {
     fmt::format_to(add, "zone {}: {}\n", name, describe_answer(settings));

@@ -9,6 +9,8 @@
 //              log_level = "info"   fetch_timeout = "20s"   idle_timeout = "300s"
 //              max_connections = 20000   refresh_interval = "24h"   fetch_backoff = "5m"
 //              negative_ttl_max = "1h"   max_domains = 200000   dane_lookups = true
+//              observe_testing = true   observe_interval = "24h"   (testing policies observed as
+//              under enforce, for the reporter; interval at least 1m)
 //   [resolver.answer]          the default zone (socketmap names without their own zone)
 //              strict_testing = false  on_fetch_failure = "notfound"|"temp"
 //              dane = "dane-only"|"notfound"  servername = true  tlsrpt_attributes = false
@@ -53,6 +55,8 @@ struct ResolverConfig
   std::size_t max_connections = 20000;
   std::size_t max_domains = 200000;
   bool dane_lookups = true;
+  bool observe_testing = true;
+  std::chrono::seconds observe_interval{86400};
   core::EngineSettings engine;
   core::AnswerSettings default_answer;
   std::map<std::string, core::AnswerSettings, std::less<>> zones;

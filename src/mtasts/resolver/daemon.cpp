@@ -201,6 +201,8 @@ EngineOptions engine_options(const ResolverConfig& config)
   options.fetch.connect_timeout = std::min(config.fetch_timeout, std::chrono::milliseconds(10000));
   options.max_domains = config.max_domains;
   options.dane_lookups = config.dane_lookups;
+  options.observe_testing = config.observe_testing;
+  options.observe_interval = config.observe_interval;
   return options;
 }
 
@@ -835,8 +837,10 @@ int query_direct(const DaemonOptions& options, const std::string& key_text,
     return 1;
   }
   Metrics metrics;
+  auto direct_options = engine_options(*config);
+  direct_options.observe_testing = false; // one answer now; observing is the daemon's job
   PolicyEngine engine(io, parts->dns, parts->tls, std::make_unique<StoreWorker>(std::move(*memory)),
-                      metrics, engine_options(*config));
+                      metrics, direct_options);
   const auto settings = config->answer_settings(map_name);
   json::object result;
   asio::co_spawn(

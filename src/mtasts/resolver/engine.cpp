@@ -1,3 +1,4 @@
+#include <mtasts/core/testing_observation.hpp>
 #include <mtasts/net/sts_discovery.hpp>
 #include <mtasts/resolver/engine.hpp>
 #include <mtasts/util/rfc3339.hpp>
@@ -6,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 #include <vector>
 
 namespace mtasts::resolver {
@@ -175,6 +177,7 @@ Awaitable<std::shared_ptr<PolicyEngine::Resolution>> PolicyEngine::resolve(std::
       found->second.resolution.reset();
     }
   }
+  start_observation_if_due(domain);
   co_return resolution;
 }
 
@@ -193,6 +196,16 @@ Awaitable<void> PolicyEngine::run_resolution(std::string domain, bool force_fetc
       entry.state.cached = to_cached(**loaded);
       if (entry.state.dane == core::DaneCoverage::unknown) {
         entry.state.dane = dane_from_name((*loaded)->dane);
+      }
+    }
+    const bool testing =
+        entry.state.cached && entry.state.cached->policy.mode == core::PolicyMode::testing;
+    if (testing && m_options.observe_testing) {
+      auto observations = co_await m_store->load_observations(domain, now());
+      if (!observations) {
+        spdlog::warn("cache {}: {}", m_store->kind(), observations.error());
+      } else {
+        adopt_observations(m_domains[domain], std::move(observations).value());
       }
     }
   }
@@ -265,6 +278,18 @@ Awaitable<void> PolicyEngine::run_resolution(std::string domain, bool force_fetc
     if (!saved) {
       spdlog::warn("cache {}: {}", m_store->kind(), saved.error());
     }
+    entry = &m_domains[domain];
+  }
+  // Observations describe a testing policy: a fetched policy in another mode ends them.
+  if (policy_changed && entry->state.cached &&
+      entry->state.cached->policy.mode != core::PolicyMode::testing &&
+      !entry->observations.empty()) {
+    entry->observations.clear();
+    entry->observed_id.clear();
+    auto cleared = co_await m_store->replace_observations(domain, {});
+    if (!cleared) {
+      spdlog::warn("cache {}: {}", m_store->kind(), cleared.error());
+    }
   }
 }
 
@@ -288,6 +313,102 @@ void PolicyEngine::start_background_refresh(const std::string& domain, bool forc
       asio::detached);
 }
 
+void PolicyEngine::start_observation_if_due(const std::string& domain)
+{
+  if (m_stopped || !m_options.observe_testing || m_observing >= m_options.observe_concurrency) {
+    return;
+  }
+  const auto found = m_domains.find(domain);
+  if (found == m_domains.end()) {
+    return;
+  }
+  Entry& entry = found->second;
+  if (entry.observing != 0 ||
+      !core::observation_due(entry.state, entry.observed_id, entry.observe_after, now())) {
+    return;
+  }
+  entry.observing = ++m_last_observation_token;
+  ++m_observing;
+  asio::co_spawn(m_io, run_observation(domain, *entry.state.cached, entry.observing),
+                 asio::detached);
+}
+
+Awaitable<void> PolicyEngine::run_observation(std::string domain, core::CachedPolicy policy,
+                                              std::uint64_t token)
+{
+  auto dns = m_dns; // kept alive across a reload
+  auto tls = m_tls;
+  const auto options = m_options;
+  net::TestingObservation result;
+  try {
+    result =
+        co_await net::observe_testing_policy(*dns, *tls, domain, policy.policy, options.observe);
+  } catch (const std::exception& e) {
+    result.failure = e.what();
+  }
+  --m_observing;
+  const auto t = now();
+  const auto found = m_domains.find(domain);
+  if (found == m_domains.end() || found->second.observing != token) {
+    co_return; // flushed meanwhile (and perhaps observed again since)
+  }
+  Entry& entry = found->second;
+  entry.observing = 0;
+  if (!entry.state.cached || entry.state.cached->id != policy.id) {
+    co_return; // another policy arrived meanwhile: it is due for its own observation
+  }
+  const auto retry = t + std::min(options.observe_interval, options.observe_retry);
+  if (!result.failure.empty()) {
+    spdlog::debug("{}: mode testing: not observed: {}", domain, result.failure);
+    entry.observe_after = retry;
+    co_return;
+  }
+  std::vector<store::ObservationRecord> records;
+  std::map<core::ObservationOutcome, std::size_t> counts;
+  for (const auto& mx : result.mx) {
+    m_metrics.count_observation(core::outcome_name(mx.outcome));
+    ++counts[mx.outcome];
+    if (mx.outcome == core::ObservationOutcome::would_fail) {
+      spdlog::warn("{}", core::would_fail_message(domain, mx));
+    } else if (mx.outcome == core::ObservationOutcome::transient) {
+      spdlog::debug("{}: mode testing: MX {} not observed: {}", domain, mx.mx_host, mx.detail);
+    }
+    records.push_back(store::ObservationRecord{domain, mx.mx_host, policy.id, mx.address,
+                                               std::string(core::outcome_name(mx.outcome)),
+                                               mx.result_type, mx.detail, t});
+  }
+  spdlog::info("{}: mode testing: policy id {} observed as under enforce: {} MX host(s) pass, "
+               "{} would fail, {} not observed{}",
+               domain, policy.id, counts[core::ObservationOutcome::pass],
+               counts[core::ObservationOutcome::would_fail],
+               counts[core::ObservationOutcome::transient],
+               result.omitted == 0 ? std::string()
+                                   : fmt::format(" ({} more MX hosts skipped)", result.omitted));
+  entry.observations = records;
+  entry.observed_id = policy.id;
+  entry.observe_after =
+      counts[core::ObservationOutcome::transient] > 0 ? retry : t + options.observe_interval;
+  auto stored = co_await m_store->replace_observations(domain, std::move(records));
+  if (!stored) {
+    spdlog::warn("cache {}: {}", m_store->kind(), stored.error());
+  }
+}
+
+void PolicyEngine::adopt_observations(Entry& entry,
+                                      std::vector<store::ObservationRecord> records) const
+{
+  if (records.empty()) {
+    return;
+  }
+  auto latest = records.front().observed_at;
+  for (const auto& record : records) {
+    latest = std::max(latest, record.observed_at);
+  }
+  entry.observed_id = records.front().policy_id;
+  entry.observe_after = latest + m_options.observe_interval;
+  entry.observations = std::move(records);
+}
+
 Awaitable<std::size_t> PolicyEngine::warm_from_store()
 {
   auto rows = co_await m_store->load_all(now(), m_options.max_domains);
@@ -303,6 +424,24 @@ Awaitable<std::size_t> PolicyEngine::warm_from_store()
       entry.state.cached = to_cached(record);
       entry.state.dane = dane_from_name(record.dane);
       loaded += entry.state.cached ? 1U : 0U;
+    }
+  }
+  if (m_options.observe_testing) {
+    auto observations = co_await m_store->load_all_observations(
+        now(), m_options.max_domains * m_options.observe.max_mx_hosts);
+    if (!observations) {
+      spdlog::warn("cache {}: {}", m_store->kind(), observations.error());
+      co_return loaded;
+    }
+    std::map<std::string, std::vector<store::ObservationRecord>> by_domain;
+    for (auto& record : *observations) {
+      by_domain[record.domain].push_back(std::move(record));
+    }
+    for (auto& [domain, records] : by_domain) {
+      const auto found = m_domains.find(domain);
+      if (found != m_domains.end() && found->second.state.cached) {
+        adopt_observations(found->second, std::move(records));
+      }
     }
   }
   co_return loaded;
@@ -341,6 +480,21 @@ Awaitable<void> PolicyEngine::maintenance_loop()
         break; // the rest next round
       }
       start_background_refresh(domain, true);
+    }
+    if (m_options.observe_testing) {
+      std::vector<std::string> to_observe;
+      for (const auto& [domain, entry] : m_domains) {
+        if (!entry.resolution && entry.observing == 0 &&
+            core::observation_due(entry.state, entry.observed_id, entry.observe_after, t)) {
+          to_observe.push_back(domain);
+        }
+      }
+      for (const auto& domain : to_observe) {
+        if (m_observing >= m_options.observe_concurrency) {
+          break; // the rest next round
+        }
+        start_observation_if_due(domain);
+      }
     }
     if (m_domains.size() > m_options.max_domains) {
       spdlog::warn("{} domains in memory, over max_domains {}; negative entries are dropped "
@@ -448,6 +602,30 @@ json::object PolicyEngine::explain(std::string_view domain, const core::AnswerSe
   if (!state.failure_detail.empty()) {
     out["detail"] = state.failure_detail;
   }
+  json::array observations;
+  if (found != m_domains.end()) {
+    for (const auto& record : found->second.observations) {
+      observations.emplace_back(
+          json::object{{"mx_host", record.mx_host},
+                       {"address", record.address},
+                       {"outcome", record.outcome},
+                       {"result_type", record.result_type},
+                       {"detail", record.detail},
+                       {"policy_id", record.policy_id},
+                       {"observed_at",
+                        util::format_rfc3339_utc(record.observed_at.time_since_epoch().count())}});
+    }
+    if (state.cached && state.cached->policy.mode == core::PolicyMode::testing &&
+        m_options.observe_testing) {
+      const auto& entry = found->second;
+      out["observation"] = json::object{
+          {"running", entry.observing != 0},
+          {"next", entry.observed_id == state.cached->id
+                       ? util::format_rfc3339_utc(entry.observe_after.time_since_epoch().count())
+                       : std::string("now")}};
+    }
+  }
+  out["observations"] = std::move(observations);
   out["cache"] = m_store->kind();
   return out;
 }

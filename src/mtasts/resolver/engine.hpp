@@ -8,23 +8,32 @@
 //                 the background (never in the request path once a policy is cached).
 //   answer()      slow path: one shared in-flight resolution per domain (concurrent lookups of a
 //                 cold domain wait for the same TXT query and HTTPS fetch), then the answer.
+//   observation   a valid `mode: testing` policy is observed in the background as if it said
+//                 `enforce` (core/testing_observation, net::observe_testing_policy): right after
+//                 a new policy id is fetched, then every `observe_interval`; at most
+//                 `observe_concurrency` at once, never in the request path. The result replaces
+//                 the domain's observations in memory (explain()) and in the store (the TLSRPT
+//                 reporter's input); each would-fail MX host is logged at warn level.
 #pragma once
 
 #include <mtasts/core/sts_cache.hpp>
 #include <mtasts/net/asio.hpp>
 #include <mtasts/net/dns.hpp>
 #include <mtasts/net/policy_fetch.hpp>
+#include <mtasts/net/sts_discovery.hpp>
 #include <mtasts/resolver/metrics.hpp>
 #include <mtasts/resolver/store_worker.hpp>
 
 #include <boost/asio/ssl/context.hpp>
 #include <boost/json/object.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace mtasts::resolver {
 
@@ -35,6 +44,13 @@ struct EngineOptions
   std::size_t max_domains = 200000;
   bool dane_lookups = true;
   std::size_t refresh_concurrency = 16;
+  // Observation of testing policies (see above). A failed MX lookup, or an MX host that could
+  // not be reached, is retried after min(observe_interval, observe_retry).
+  bool observe_testing = true;
+  core::Seconds observe_interval{86400};
+  core::Seconds observe_retry{3600};
+  std::size_t observe_concurrency = 4;
+  net::TestingObservationOptions observe;
 };
 
 class PolicyEngine
@@ -88,12 +104,24 @@ private:
     // The last answer computed from `state` for settings with fingerprint `memo_settings`.
     core::Answer memo;
     int memo_settings = -1;
+    // The last observation of a testing policy: its records (policy id inside), the id it was
+    // made under, when the next one is due, and the token of the one running (0 = none).
+    std::vector<store::ObservationRecord> observations;
+    std::string observed_id;
+    core::TimePoint observe_after{};
+    std::uint64_t observing = 0;
   };
 
   // Runs the domain's resolution, or waits for the one under way; returns it once finished.
   net::Awaitable<std::shared_ptr<Resolution>> resolve(std::string domain, bool force_fetch);
   net::Awaitable<void> run_resolution(std::string domain, bool force_fetch);
   void start_background_refresh(const std::string& domain, bool force_fetch);
+  // Starts the observation of `domain`'s testing policy when it is due and a slot is free.
+  void start_observation_if_due(const std::string& domain);
+  net::Awaitable<void> run_observation(std::string domain, core::CachedPolicy policy,
+                                       std::uint64_t token);
+  // Takes observation records loaded from the store into `entry` (one domain's set).
+  void adopt_observations(Entry& entry, std::vector<store::ObservationRecord> records) const;
   core::TimePoint now() const;
 
   net::asio::io_context& m_io;
@@ -105,6 +133,8 @@ private:
   std::unordered_map<std::string, Entry> m_domains;
   std::size_t m_in_flight = 0;
   std::size_t m_refreshing = 0;
+  std::size_t m_observing = 0;
+  std::uint64_t m_last_observation_token = 0;
   std::unique_ptr<net::asio::steady_timer> m_maintenance_timer;
   bool m_stopped = false;
 };

@@ -60,6 +60,13 @@ std::string Metrics::render(std::size_t domains, std::size_t policies, std::size
   for (const auto& [key, value] : m_refreshes) {
     fmt::format_to(add, "mtasts_resolver_refreshes_total{{outcome=\"{}\"}} {}\n", key, value);
   }
+  fmt::format_to(add, "# HELP mtasts_resolver_testing_observations_total MX hosts of testing-mode "
+                      "policies observed as under enforce, by outcome (pass, would-fail, "
+                      "transient).\n# TYPE mtasts_resolver_testing_observations_total counter\n");
+  for (const auto& [key, value] : m_observations) {
+    fmt::format_to(add, "mtasts_resolver_testing_observations_total{{outcome=\"{}\"}} {}\n", key,
+                   value);
+  }
   fmt::format_to(add, "# HELP mtasts_resolver_lookup_seconds Time from request to reply.\n"
                       "# TYPE mtasts_resolver_lookup_seconds histogram\n");
   std::uint64_t cumulative = 0;

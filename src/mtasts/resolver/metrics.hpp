@@ -25,6 +25,9 @@ public:
   void count_cache(Cache result) { ++m_cache[static_cast<std::size_t>(result)]; }
   void count_fetch(std::string_view outcome) { ++m_fetches[std::string(outcome)]; }
   void count_refresh(std::string_view outcome) { ++m_refreshes[std::string(outcome)]; }
+  // One MX host of a testing policy observed as under enforce: "pass", "would-fail" or
+  // "transient" (core::outcome_name).
+  void count_observation(std::string_view outcome) { ++m_observations[std::string(outcome)]; }
   void count_protocol_error() { ++m_protocol_errors; }
   void connection_opened() { ++m_connections_total, ++m_connections_open; }
   void connection_closed() { --m_connections_open; }
@@ -38,6 +41,7 @@ private:
   std::array<std::uint64_t, 3> m_cache{};
   std::map<std::string, std::uint64_t> m_fetches;
   std::map<std::string, std::uint64_t> m_refreshes;
+  std::map<std::string, std::uint64_t> m_observations;
   std::array<std::uint64_t, k_latency_buckets.size() + 1> m_latency_counts{};
   double m_latency_sum = 0;
   std::uint64_t m_latency_count = 0;

@@ -17,6 +17,7 @@
 #include <string>
 #include <thread>
 #include <type_traits>
+#include <vector>
 
 namespace mtasts::resolver {
 
@@ -72,6 +73,22 @@ public:
   auto purge_expired(std::chrono::sys_seconds now)
   {
     return run([now](store::PolicyStore& s) { return s.purge_expired(now); });
+  }
+  auto replace_observations(std::string domain, std::vector<store::ObservationRecord> records)
+  {
+    return run([domain = std::move(domain), records = std::move(records)](store::PolicyStore& s) {
+      return s.replace_observations(domain, records);
+    });
+  }
+  auto load_observations(std::string domain, std::chrono::sys_seconds now)
+  {
+    return run([domain = std::move(domain), now](store::PolicyStore& s) {
+      return s.load_observations(domain, now);
+    });
+  }
+  auto load_all_observations(std::chrono::sys_seconds now, std::size_t limit)
+  {
+    return run([now, limit](store::PolicyStore& s) { return s.load_all_observations(now, limit); });
   }
 
 private:

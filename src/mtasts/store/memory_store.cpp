@@ -31,6 +31,7 @@ public:
 
   util::Expected<bool, std::string> erase(std::string_view domain) override
   {
+    m_observations.erase(std::string(domain));
     return m_records.erase(std::string(domain)) > 0;
   }
 
@@ -38,6 +39,7 @@ public:
   {
     const std::size_t removed = m_records.size();
     m_records.clear();
+    m_observations.clear();
     return removed;
   }
 
@@ -58,14 +60,64 @@ public:
 
   util::Expected<std::size_t, std::string> purge_expired(sys_seconds now) override
   {
-    return static_cast<std::size_t>(std::erase_if(
+    const auto removed = static_cast<std::size_t>(std::erase_if(
         m_records, [now](const auto& entry) { return entry.second.expires_at <= now; }));
+    std::erase_if(m_observations,
+                  [this](const auto& entry) { return !m_records.contains(entry.first); });
+    return removed;
+  }
+
+  util::Expected<bool, std::string>
+  replace_observations(std::string_view domain,
+                       const std::vector<ObservationRecord>& records) override
+  {
+    if (auto error = observation_set_error(domain, records); !error.empty()) {
+      return util::Unexpected("memory: " + error);
+    }
+    if (!m_records.contains(std::string(domain))) {
+      return false;
+    }
+    m_observations.insert_or_assign(std::string(domain), records);
+    return true;
+  }
+
+  util::Expected<std::vector<ObservationRecord>, std::string>
+  load_observations(std::string_view domain, sys_seconds now) override
+  {
+    const auto found = m_observations.find(std::string(domain));
+    if (found == m_observations.end() || !live(found->first, now)) {
+      return std::vector<ObservationRecord>{};
+    }
+    return found->second;
+  }
+
+  util::Expected<std::vector<ObservationRecord>, std::string>
+  load_all_observations(sys_seconds now, std::size_t limit) override
+  {
+    std::vector<ObservationRecord> records;
+    for (const auto& [domain, set] : m_observations) {
+      if (!live(domain, now)) {
+        continue;
+      }
+      if (records.size() + set.size() > limit) {
+        break;
+      }
+      records.insert(records.end(), set.begin(), set.end());
+    }
+    return records;
   }
 
   std::string_view kind() const override { return "memory"; }
 
 private:
+  bool live(const std::string& domain, sys_seconds now) const
+  {
+    const auto found = m_records.find(domain);
+    return found != m_records.end() && found->second.expires_at > now;
+  }
+
   std::unordered_map<std::string, PolicyRecord> m_records;
+  std::unordered_map<std::string, std::vector<ObservationRecord>> m_observations;
 };
 
 } // namespace

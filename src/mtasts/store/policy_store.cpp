@@ -3,10 +3,31 @@
 #include <mtasts/store/redis_store.hpp>
 #include <mtasts/store/sqlite_store.hpp>
 #include <mtasts/store/store_url.hpp>
+#include <mtasts/util/strings.hpp>
 
+#include <fmt/format.h>
+
+#include <set>
 #include <variant>
 
 namespace mtasts::store {
+
+std::string observation_set_error(std::string_view domain,
+                                  const std::vector<ObservationRecord>& records)
+{
+  std::set<std::string_view> hosts;
+  for (const ObservationRecord& record : records) {
+    if (record.domain != domain) {
+      return fmt::format("observation of {} given for {}: a record of another domain",
+                         util::printable(record.domain), util::printable(domain));
+    }
+    if (!hosts.insert(record.mx_host).second) {
+      return fmt::format("observations of {}: MX host {} twice", util::printable(domain),
+                         util::printable(record.mx_host));
+    }
+  }
+  return {};
+}
 
 util::Expected<std::unique_ptr<PolicyStore>, std::string>
 open_policy_store(std::string_view url, std::chrono::milliseconds timeout)

@@ -14,7 +14,9 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <type_traits>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -29,6 +31,10 @@ using util::Unexpected;
 using Command = std::vector<std::string_view>;
 
 constexpr std::string_view k_key_infix = "policy:";
+constexpr std::string_view k_observations_infix = "observations:";
+// An observation set is one hash: "count" and, for record i, "<i>:<field>" for each field.
+constexpr std::array<std::string_view, 7> k_observation_fields{
+    "mx_host", "policy_id", "address", "outcome", "result_type", "detail", "observed_at"};
 constexpr std::string_view k_scan_count = "1000";
 // "dane" was added later: a hash without it decodes as unknown coverage.
 constexpr std::array<std::string_view, 5> k_fields{"id", "policy_text", "fetched_at", "expires_at",
@@ -244,6 +250,69 @@ util::Expected<std::optional<PolicyRecord>, std::string> decode_record(const red
                                                   std::move(values[4])}};
 }
 
+// Decodes an HGETALL reply of an observation set of `domain` (empty when the key does not
+// exist); an error when the hash is incomplete or malformed.
+util::Expected<std::vector<ObservationRecord>, std::string>
+decode_observations(const redisReply& reply, std::string_view domain)
+{
+  if (reply.type != REDIS_REPLY_ARRAY || reply.elements % 2 != 0) {
+    return Unexpected(std::string("unexpected reply to HGETALL"));
+  }
+  std::unordered_map<std::string, std::string> fields;
+  for (std::size_t i = 0; i + 1 < reply.elements; i += 2) {
+    if (reply.element[i]->type != REDIS_REPLY_STRING ||
+        reply.element[i + 1]->type != REDIS_REPLY_STRING) {
+      return Unexpected(std::string("unexpected reply to HGETALL"));
+    }
+    fields.emplace(reply_text(*reply.element[i]), reply_text(*reply.element[i + 1]));
+  }
+  std::vector<ObservationRecord> records;
+  if (fields.empty()) {
+    return records;
+  }
+  std::size_t count = 0;
+  const auto count_field = fields.find("count");
+  const std::string_view count_text =
+      count_field == fields.end() ? std::string_view() : std::string_view(count_field->second);
+  const auto [stop, error] =
+      std::from_chars(count_text.data(), count_text.data() + count_text.size(), count);
+  if (count_text.empty() || error != std::errc() || stop != count_text.data() + count_text.size() ||
+      count > fields.size()) {
+    return Unexpected(std::string("corrupt observations: field 'count' is missing or wrong"));
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    std::array<std::string, k_observation_fields.size()> values;
+    for (std::size_t f = 0; f < k_observation_fields.size(); ++f) {
+      const auto found = fields.find(fmt::format("{}:{}", i, k_observation_fields[f]));
+      if (found == fields.end()) {
+        return Unexpected(fmt::format("corrupt observations: field '{}:{}' is missing", i,
+                                      k_observation_fields[f]));
+      }
+      values[f] = std::move(found->second);
+    }
+    const auto observed_at = parse_unix_seconds(values[6]);
+    if (!observed_at) {
+      return Unexpected(fmt::format("corrupt observations: field '{}:observed_at' is not an "
+                                    "integer ('{}')",
+                                    i, util::printable(values[6])));
+    }
+    records.push_back(ObservationRecord{
+        std::string(domain), std::move(values[0]), std::move(values[1]), std::move(values[2]),
+        std::move(values[3]), std::move(values[4]), std::move(values[5]), *observed_at});
+  }
+  return records;
+}
+
+// True when the reply to HGET <policy key> expires_at names a time after `now`.
+bool policy_live(const redisReply& reply, sys_seconds now)
+{
+  if (reply.type != REDIS_REPLY_STRING) {
+    return false;
+  }
+  const auto expires_at = parse_unix_seconds(reply_text(reply));
+  return expires_at && *expires_at > now;
+}
+
 util::Expected<RedisContextPtr, std::string> connect(const RedisLocation& location,
                                                      std::chrono::milliseconds timeout)
 {
@@ -281,7 +350,8 @@ class RedisStore final : public PolicyStore
 public:
   RedisStore(RedisLocation location, std::chrono::milliseconds timeout, RedisContextPtr context)
       : m_location(std::move(location)), m_timeout(timeout), m_context(std::move(context)),
-        m_key_prefix(m_location.prefix + std::string(k_key_infix))
+        m_key_prefix(m_location.prefix + std::string(k_key_infix)),
+        m_observations_prefix(m_location.prefix + std::string(k_observations_infix))
   {}
 
   util::Expected<std::optional<PolicyRecord>, std::string> load(std::string_view domain,
@@ -304,66 +374,44 @@ public:
   util::Expected<bool, std::string> save(const PolicyRecord& record) override
   {
     const std::string key = key_for(record.domain);
+    const std::string observations = observations_key_for(record.domain);
     const std::string fetched_at = unix_seconds_text(record.fetched_at);
     const std::string expires_at = unix_seconds_text(record.expires_at);
+    // The observation set (if any) lives exactly as long as the policy.
     const std::vector<Command> transaction{{"MULTI"},
                                            {"DEL", key},
                                            {"HSET", key, k_fields[0], record.id, k_fields[1],
                                             record.policy_text, k_fields[2], fetched_at,
                                             k_fields[3], expires_at, k_fields[4], record.dane},
                                            {"EXPIREAT", key, expires_at},
+                                           {"EXPIREAT", observations, expires_at},
                                            {"EXEC"}};
     return run(fmt::format("save {}", util::printable(record.domain)),
-               [&](redisContext& context) -> util::Expected<bool, std::string> {
-                 TRY_ASSIGN(replies, pipeline(context, transaction));
-                 for (const RedisReplyPtr& reply : replies) {
-                   if (reply->type == REDIS_REPLY_ERROR) {
-                     return Unexpected(reply_text(*reply));
-                   }
-                 }
-                 const redisReply& exec = *replies.back();
-                 if (exec.type != REDIS_REPLY_ARRAY || exec.elements != transaction.size() - 2) {
-                   return Unexpected(std::string("EXEC: the transaction was not executed"));
-                 }
-                 for (std::size_t i = 0; i < exec.elements; ++i) {
-                   if (exec.element[i]->type == REDIS_REPLY_ERROR) {
-                     return Unexpected(reply_text(*exec.element[i]));
-                   }
-                 }
-                 return true;
-               });
+               [&](redisContext& context) { return run_transaction(context, transaction); });
   }
 
   util::Expected<bool, std::string> erase(std::string_view domain) override
   {
     const std::string key = key_for(domain);
+    const std::string observations = observations_key_for(domain);
     return run(fmt::format("erase {}", util::printable(domain)),
                [&](redisContext& context) -> util::Expected<bool, std::string> {
-                 TRY_ASSIGN(reply, run_command(context, {"DEL", key}));
-                 TRY_ASSIGN(removed, integer_reply(*reply, "DEL"));
+                 TRY_ASSIGN(replies, pipeline(context, {{"DEL", key}, {"DEL", observations}}));
+                 TRY_ASSIGN(removed, integer_reply(*replies.front(), "DEL"));
+                 TRY_ASSIGN(dropped, integer_reply(*replies.back(), "DEL"));
+                 (void)dropped;
                  return removed > 0;
                });
   }
 
   util::Expected<std::size_t, std::string> erase_all() override
   {
-    const std::string pattern = glob_for_keys_under(m_key_prefix);
+    const std::string policies = glob_for_keys_under(m_key_prefix);
+    const std::string observations = glob_for_keys_under(m_observations_prefix);
     return run("erase all", [&](redisContext& context) -> util::Expected<std::size_t, std::string> {
-      std::size_t removed = 0;
-      std::string cursor = "0";
-      do {
-        TRY_ASSIGN(reply,
-                   run_command(context, {"SCAN", cursor, "MATCH", pattern, "COUNT", k_scan_count}));
-        TRY_ASSIGN(page, scan_page(*reply));
-        if (!page.keys.empty()) {
-          Command del{"DEL"};
-          del.insert(del.end(), page.keys.begin(), page.keys.end());
-          TRY_ASSIGN(deleted_reply, run_command(context, std::move(del)));
-          TRY_ASSIGN(deleted, integer_reply(*deleted_reply, "DEL"));
-          removed += static_cast<std::size_t>(deleted);
-        }
-        cursor = std::move(page.next_cursor);
-      } while (cursor != "0");
+      TRY_ASSIGN(removed, delete_matching(context, policies));
+      TRY_ASSIGN(dropped, delete_matching(context, observations));
+      (void)dropped;
       return removed;
     });
   }
@@ -402,10 +450,185 @@ public:
     return std::size_t{0}; // the server expires every key at its expires_at (EXPIREAT)
   }
 
+  util::Expected<bool, std::string>
+  replace_observations(std::string_view domain,
+                       const std::vector<ObservationRecord>& records) override
+  {
+    const std::string operation =
+        fmt::format("replace observations of {}", util::printable(domain));
+    if (auto error = observation_set_error(domain, records); !error.empty()) {
+      return failure(operation, error);
+    }
+    const std::string key = key_for(domain);
+    const std::string observations = observations_key_for(domain);
+    // The field names and values the HSET below points into.
+    std::vector<std::string> texts;
+    texts.reserve(2 + records.size() * k_observation_fields.size() * 2);
+    texts.push_back("count");
+    texts.push_back(fmt::format("{}", records.size()));
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      const ObservationRecord& r = records[i];
+      const std::array<std::string, k_observation_fields.size()> values{
+          r.mx_host,
+          r.policy_id,
+          r.address,
+          r.outcome,
+          r.result_type,
+          r.detail,
+          unix_seconds_text(r.observed_at)};
+      for (std::size_t f = 0; f < values.size(); ++f) {
+        texts.push_back(fmt::format("{}:{}", i, k_observation_fields[f]));
+        texts.push_back(values[f]);
+      }
+    }
+    return run(operation, [&](redisContext& context) -> util::Expected<bool, std::string> {
+      // The set expires with the policy (save() moves both expiries together). A policy that
+      // another fleet member replaces between the HGET and the EXEC keeps the new expiry for
+      // its own key; the set then expires at the old one, and the next observation renews it.
+      TRY_ASSIGN(expiry, run_command(context, {"HGET", key, k_fields[3]}));
+      if (expiry->type != REDIS_REPLY_STRING) {
+        return false;
+      }
+      const std::string expires_at = reply_text(*expiry);
+      Command hset{"HSET", observations};
+      hset.insert(hset.end(), texts.begin(), texts.end());
+      std::vector<Command> transaction{{"MULTI"}, {"DEL", observations}};
+      if (!records.empty()) {
+        transaction.push_back(std::move(hset));
+        transaction.push_back({"EXPIREAT", observations, expires_at});
+      }
+      transaction.push_back({"EXEC"});
+      return run_transaction(context, transaction);
+    });
+  }
+
+  util::Expected<std::vector<ObservationRecord>, std::string>
+  load_observations(std::string_view domain, sys_seconds now) override
+  {
+    const std::string key = key_for(domain);
+    const std::string observations = observations_key_for(domain);
+    return run(
+        fmt::format("load observations of {}", util::printable(domain)),
+        [&](redisContext& context) -> util::Expected<std::vector<ObservationRecord>, std::string> {
+          TRY_ASSIGN(replies,
+                     pipeline(context, {{"HGET", key, k_fields[3]}, {"HGETALL", observations}}));
+          for (const RedisReplyPtr& reply : replies) {
+            if (reply->type == REDIS_REPLY_ERROR) {
+              return Unexpected(reply_text(*reply));
+            }
+          }
+          if (!policy_live(*replies.front(), now)) {
+            return std::vector<ObservationRecord>{};
+          }
+          return decode_observations(*replies.back(), domain);
+        });
+  }
+
+  util::Expected<std::vector<ObservationRecord>, std::string>
+  load_all_observations(sys_seconds now, std::size_t limit) override
+  {
+    const std::string pattern = glob_for_keys_under(m_observations_prefix);
+    return run(
+        "load all observations",
+        [&](redisContext& context) -> util::Expected<std::vector<ObservationRecord>, std::string> {
+          std::vector<ObservationRecord> records;
+          std::unordered_set<std::string> seen; // SCAN may return a key twice
+          std::string cursor = "0";
+          do {
+            TRY_ASSIGN(reply, run_command(context, {"SCAN", cursor, "MATCH", pattern, "COUNT",
+                                                    k_scan_count}));
+            TRY_ASSIGN(page, scan_page(*reply));
+            std::vector<const std::string*> keys; // into page.keys
+            std::vector<std::string_view> domains;
+            std::vector<std::string> policy_keys;
+            for (const std::string& key : page.keys) {
+              if (!key.starts_with(m_observations_prefix) || !seen.insert(key).second) {
+                continue;
+              }
+              keys.push_back(&key);
+              domains.push_back(std::string_view(key).substr(m_observations_prefix.size()));
+              policy_keys.push_back(key_for(domains.back()));
+            }
+            std::vector<Command> commands; // views into page.keys and policy_keys
+            for (std::size_t i = 0; i < keys.size(); ++i) {
+              commands.push_back({"HGET", policy_keys[i], k_fields[3]});
+              commands.push_back({"HGETALL", *keys[i]});
+            }
+            if (!commands.empty()) {
+              TRY_ASSIGN(replies, pipeline(context, commands));
+              for (std::size_t i = 0; i < domains.size(); ++i) {
+                if (!policy_live(*replies[2 * i], now)) {
+                  continue;
+                }
+                auto set = decode_observations(*replies[2 * i + 1], domains[i]);
+                if (!set) {
+                  continue; // corrupt: load_observations() reports it
+                }
+                if (records.size() + set->size() > limit) {
+                  return records;
+                }
+                std::move(set->begin(), set->end(), std::back_inserter(records));
+              }
+            }
+            cursor = std::move(page.next_cursor);
+          } while (cursor != "0");
+          return records;
+        });
+  }
+
   std::string_view kind() const override { return "redis"; }
 
 private:
   std::string key_for(std::string_view domain) const { return m_key_prefix + std::string(domain); }
+  std::string observations_key_for(std::string_view domain) const
+  {
+    return m_observations_prefix + std::string(domain);
+  }
+
+  // Runs MULTI ... EXEC (the first and last of `transaction`); an error when any command or
+  // the transaction failed.
+  static util::Expected<bool, std::string> run_transaction(redisContext& context,
+                                                           const std::vector<Command>& transaction)
+  {
+    TRY_ASSIGN(replies, pipeline(context, transaction));
+    for (const RedisReplyPtr& reply : replies) {
+      if (reply->type == REDIS_REPLY_ERROR) {
+        return Unexpected(reply_text(*reply));
+      }
+    }
+    const redisReply& exec = *replies.back();
+    if (exec.type != REDIS_REPLY_ARRAY || exec.elements != transaction.size() - 2) {
+      return Unexpected(std::string("EXEC: the transaction was not executed"));
+    }
+    for (std::size_t i = 0; i < exec.elements; ++i) {
+      if (exec.element[i]->type == REDIS_REPLY_ERROR) {
+        return Unexpected(reply_text(*exec.element[i]));
+      }
+    }
+    return true;
+  }
+
+  // Deletes every key matching the SCAN glob `pattern`; how many were deleted.
+  static util::Expected<std::size_t, std::string> delete_matching(redisContext& context,
+                                                                  const std::string& pattern)
+  {
+    std::size_t removed = 0;
+    std::string cursor = "0";
+    do {
+      TRY_ASSIGN(reply,
+                 run_command(context, {"SCAN", cursor, "MATCH", pattern, "COUNT", k_scan_count}));
+      TRY_ASSIGN(page, scan_page(*reply));
+      if (!page.keys.empty()) {
+        Command del{"DEL"};
+        del.insert(del.end(), page.keys.begin(), page.keys.end());
+        TRY_ASSIGN(deleted_reply, run_command(context, std::move(del)));
+        TRY_ASSIGN(deleted, integer_reply(*deleted_reply, "DEL"));
+        removed += static_cast<std::size_t>(deleted);
+      }
+      cursor = std::move(page.next_cursor);
+    } while (cursor != "0");
+    return removed;
+  }
 
   Unexpected<std::string> failure(std::string_view operation, std::string_view reason) const
   {
@@ -475,8 +698,9 @@ private:
 
   RedisLocation m_location;
   std::chrono::milliseconds m_timeout;
-  RedisContextPtr m_context; // null or broken: reconnect before the next command
-  std::string m_key_prefix;  // <prefix>policy:
+  RedisContextPtr m_context;         // null or broken: reconnect before the next command
+  std::string m_key_prefix;          // <prefix>policy:
+  std::string m_observations_prefix; // <prefix>observations:
 };
 
 } // namespace

@@ -4,6 +4,10 @@
 // max_age runs out (RFC 8461 §5.1) and purge_expired() has nothing to do. erase_all() and
 // load_all() walk the keyspace with SCAN MATCH <prefix>policy:* (never KEYS); a hash with missing
 // or malformed fields is corrupt: load() reports it, load_all() skips it.
+// A domain's observations are the hash <prefix>observations:<domain> = {count, "<i>:mx_host",
+// "<i>:policy_id", "<i>:address", "<i>:outcome", "<i>:result_type", "<i>:detail",
+// "<i>:observed_at"} for i in 0..count-1, with the EXPIREAT of the domain's policy (save() moves
+// both); erase() and erase_all() delete both keys.
 //
 // Connection: connect and command timeouts are `timeout`; SELECT db, then PING, on every
 // (re)connect. When an operation finds the connection broken (I/O error, EOF, timeout), it

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <iterator>
 #include <limits>
 #include <string_view>
 #include <utility>
@@ -30,6 +31,11 @@ constexpr std::array k_migrations{
                  " fetched_at INTEGER, expires_at INTEGER);"
                  "CREATE INDEX policies_by_expiry ON policies(expires_at);"},
     Migration{2, "ALTER TABLE policies ADD COLUMN dane TEXT NOT NULL DEFAULT '';"},
+    Migration{3, "CREATE TABLE observations(domain TEXT NOT NULL, mx_host TEXT NOT NULL,"
+                 " policy_id TEXT, address TEXT, outcome TEXT, result_type TEXT, detail TEXT,"
+                 " observed_at INTEGER, PRIMARY KEY(domain, mx_host));"
+                 "CREATE TRIGGER policies_drop_observations AFTER DELETE ON policies"
+                 " BEGIN DELETE FROM observations WHERE domain = old.domain; END;"},
 };
 static_assert(k_migrations.back().version == k_sqlite_schema_version);
 
@@ -48,6 +54,22 @@ constexpr std::string_view k_select_live =
     "SELECT domain, id, policy_text, fetched_at, expires_at, dane FROM policies"
     " WHERE expires_at > ?1";
 constexpr std::string_view k_delete_expired = "DELETE FROM policies WHERE expires_at <= ?1";
+// Observations: a domain's set is replaced in one transaction; rows come back in insertion
+// order (rowid), and only while the domain's policy is live (the trigger of migration 3 drops
+// them with the policy row).
+constexpr std::string_view k_policy_exists = "SELECT 1 FROM policies WHERE domain = ?1";
+constexpr std::string_view k_delete_observations = "DELETE FROM observations WHERE domain = ?1";
+constexpr std::string_view k_insert_observation =
+    "INSERT INTO observations(domain, mx_host, policy_id, address, outcome, result_type, detail,"
+    " observed_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+constexpr std::string_view k_select_observations =
+    "SELECT o.domain, o.mx_host, o.policy_id, o.address, o.outcome, o.result_type, o.detail,"
+    " o.observed_at FROM observations o JOIN policies p ON p.domain = o.domain"
+    " WHERE o.domain = ?1 AND p.expires_at > ?2 ORDER BY o.rowid";
+constexpr std::string_view k_select_live_observations =
+    "SELECT o.domain, o.mx_host, o.policy_id, o.address, o.outcome, o.result_type, o.detail,"
+    " o.observed_at FROM observations o JOIN policies p ON p.domain = o.domain"
+    " WHERE p.expires_at > ?1 ORDER BY o.domain, o.rowid";
 
 std::int64_t unix_seconds(sys_seconds time)
 {
@@ -157,6 +179,29 @@ util::Expected<PolicyRecord, std::string> decode_record(sqlite3_stmt* statement,
   return record;
 }
 
+// Decodes domain, mx_host, policy_id, address, outcome, result_type, detail, observed_at.
+util::Expected<ObservationRecord, std::string> decode_observation(sqlite3_stmt* statement)
+{
+  ObservationRecord record;
+  TRY_ASSIGN(domain, text_column(statement, 0, "domain"));
+  TRY_ASSIGN(mx_host, text_column(statement, 1, "mx_host"));
+  TRY_ASSIGN(policy_id, text_column(statement, 2, "policy_id"));
+  TRY_ASSIGN(address, text_column(statement, 3, "address"));
+  TRY_ASSIGN(outcome, text_column(statement, 4, "outcome"));
+  TRY_ASSIGN(result_type, text_column(statement, 5, "result_type"));
+  TRY_ASSIGN(detail, text_column(statement, 6, "detail"));
+  TRY_ASSIGN(observed_at, time_column(statement, 7, "observed_at"));
+  record.domain = std::move(domain);
+  record.mx_host = std::move(mx_host);
+  record.policy_id = std::move(policy_id);
+  record.address = std::move(address);
+  record.outcome = std::move(outcome);
+  record.result_type = std::move(result_type);
+  record.detail = std::move(detail);
+  record.observed_at = observed_at;
+  return record;
+}
+
 struct Statements
 {
   SqliteStatementPtr select_one;
@@ -165,6 +210,11 @@ struct Statements
   SqliteStatementPtr delete_all;
   SqliteStatementPtr select_live;
   SqliteStatementPtr delete_expired;
+  SqliteStatementPtr policy_exists;
+  SqliteStatementPtr delete_observations;
+  SqliteStatementPtr insert_observation;
+  SqliteStatementPtr select_observations;
+  SqliteStatementPtr select_live_observations;
 };
 
 // Opening: every step returns the failing operation's message, without the "sqlite <path>: "
@@ -251,8 +301,22 @@ public:
     TRY_ASSIGN(delete_all, prepare(k_delete_all));
     TRY_ASSIGN(select_live, prepare(k_select_live));
     TRY_ASSIGN(delete_expired, prepare(k_delete_expired));
-    return Statements{std::move(select_one), std::move(upsert),      std::move(delete_one),
-                      std::move(delete_all), std::move(select_live), std::move(delete_expired)};
+    TRY_ASSIGN(policy_exists, prepare(k_policy_exists));
+    TRY_ASSIGN(delete_observations, prepare(k_delete_observations));
+    TRY_ASSIGN(insert_observation, prepare(k_insert_observation));
+    TRY_ASSIGN(select_observations, prepare(k_select_observations));
+    TRY_ASSIGN(select_live_observations, prepare(k_select_live_observations));
+    return Statements{std::move(select_one),
+                      std::move(upsert),
+                      std::move(delete_one),
+                      std::move(delete_all),
+                      std::move(select_live),
+                      std::move(delete_expired),
+                      std::move(policy_exists),
+                      std::move(delete_observations),
+                      std::move(insert_observation),
+                      std::move(select_observations),
+                      std::move(select_live_observations)};
   }
 
 private:
@@ -389,9 +453,144 @@ public:
     return run_delete(m_statements.delete_expired.get(), std::nullopt, now, "purge expired");
   }
 
+  util::Expected<bool, std::string>
+  replace_observations(std::string_view domain,
+                       const std::vector<ObservationRecord>& records) override
+  {
+    const auto operation = fmt::format("replace observations of {}", util::printable(domain));
+    if (auto error = observation_set_error(domain, records); !error.empty()) {
+      return Unexpected(fmt::format("sqlite {}: {}", m_path, error));
+    }
+    if (sqlite3_exec(m_db.get(), "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return failure(operation);
+    }
+    auto replaced = replace_in_transaction(domain, records, operation);
+    if (!replaced || !*replaced) {
+      sqlite3_exec(m_db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+      return replaced;
+    }
+    if (sqlite3_exec(m_db.get(), "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      auto failed = failure(operation);
+      sqlite3_exec(m_db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+      return failed;
+    }
+    return true;
+  }
+
+  util::Expected<std::vector<ObservationRecord>, std::string>
+  load_observations(std::string_view domain, sys_seconds now) override
+  {
+    const auto operation = fmt::format("load observations of {}", util::printable(domain));
+    StatementUse use(m_statements.select_observations.get());
+    if (!use.bind_text(1, domain) || !use.bind_time(2, now)) {
+      return failure(operation);
+    }
+    std::vector<ObservationRecord> records;
+    for (;;) {
+      const int rc = use.step();
+      if (rc == SQLITE_DONE) {
+        return records;
+      }
+      if (rc != SQLITE_ROW) {
+        return failure(operation);
+      }
+      auto record = decode_observation(use.get());
+      if (!record) {
+        return Unexpected(fmt::format("sqlite {}: {}: {}", m_path, operation, record.error()));
+      }
+      records.push_back(std::move(record).value());
+    }
+  }
+
+  util::Expected<std::vector<ObservationRecord>, std::string>
+  load_all_observations(sys_seconds now, std::size_t limit) override
+  {
+    std::vector<ObservationRecord> records;
+    // The rows of one domain, added when the domain is complete: a set is returned whole (and
+    // within `limit`) or not at all; a set with a corrupt row is skipped.
+    std::string current;
+    std::vector<ObservationRecord> domain_set;
+    bool corrupt = false;
+    const auto complete_domain = [&] {
+      const bool fits = records.size() + domain_set.size() <= limit;
+      if (fits && !corrupt) {
+        std::move(domain_set.begin(), domain_set.end(), std::back_inserter(records));
+      }
+      domain_set.clear();
+      corrupt = false;
+      return fits;
+    };
+    StatementUse use(m_statements.select_live_observations.get());
+    if (!use.bind_time(1, now)) {
+      return failure("load all observations");
+    }
+    for (;;) {
+      const int rc = use.step();
+      if (rc == SQLITE_DONE) {
+        break;
+      }
+      if (rc != SQLITE_ROW) {
+        return failure("load all observations");
+      }
+      auto domain = text_column(use.get(), 0, "domain");
+      if (!domain) {
+        continue; // cannot be attributed to a domain: skipped
+      }
+      if (*domain != current) {
+        if (!complete_domain()) {
+          return records;
+        }
+        current = std::move(domain).value();
+      }
+      auto record = decode_observation(use.get());
+      if (!record) {
+        corrupt = true; // load_observations() reports it
+        continue;
+      }
+      domain_set.push_back(std::move(record).value());
+    }
+    complete_domain();
+    return records;
+  }
+
   std::string_view kind() const override { return "sqlite"; }
 
 private:
+  // The body of replace_observations() inside its transaction: false when `domain` has no
+  // policy row.
+  util::Expected<bool, std::string>
+  replace_in_transaction(std::string_view domain, const std::vector<ObservationRecord>& records,
+                         std::string_view operation)
+  {
+    {
+      StatementUse use(m_statements.policy_exists.get());
+      if (!use.bind_text(1, domain)) {
+        return failure(operation);
+      }
+      const int rc = use.step();
+      if (rc == SQLITE_DONE) {
+        return false;
+      }
+      if (rc != SQLITE_ROW) {
+        return failure(operation);
+      }
+    }
+    TRY_ASSIGN(removed,
+               run_delete(m_statements.delete_observations.get(), domain, std::nullopt, operation));
+    (void)removed;
+    for (const ObservationRecord& record : records) {
+      StatementUse use(m_statements.insert_observation.get());
+      const bool bound = use.bind_text(1, domain) && use.bind_text(2, record.mx_host) &&
+                         use.bind_text(3, record.policy_id) && use.bind_text(4, record.address) &&
+                         use.bind_text(5, record.outcome) && use.bind_text(6, record.result_type) &&
+                         use.bind_text(7, record.detail) && use.bind_time(8, record.observed_at);
+      if (!bound || use.step() != SQLITE_DONE) {
+        return failure(operation);
+      }
+    }
+    return true;
+  }
+
   Unexpected<std::string> failure(std::string_view operation) const
   {
     return Unexpected(
