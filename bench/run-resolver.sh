@@ -86,7 +86,7 @@ file == 1 {
   next
 }
 file == 2 { pk[$1] = pk[$1] " " $5; st[$1] = st[$1] " " $3; an[$1] = an[$1] " " $6; fb[$1] = fb[$1] " " $7; next }
-file == 3 && $2 == "sqlite" { for (f = 3; f <= NF; f++) { split($f, kv, "="); floor[kv[1]] = kv[2] }; next }
+file == 3 { n = split($0, w, " +"); if (w[2] == "sqlite") for (f = 3; f <= n; f++) { split(w[f], kv, "="); floor[kv[1]] = kv[2] }; next }
 END {
   nw = split(warm_conns, wc, " ")
   for (i = 1; i <= nw; i++) tests[++ntest] = "warm_c" wc[i]

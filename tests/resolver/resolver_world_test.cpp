@@ -22,6 +22,7 @@
 #include "../world/pki.hpp"
 #include "../world/smtp_receiver.hpp"
 #include "../world/world.hpp"
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <functional>
@@ -292,7 +293,7 @@ void write_config(const std::string& extra = "")
          << "[resolver]\nlisten = [\"" << k_socketmap_address << ":" << k_socketmap_port
          << "\", \"unix:" << unix_path().string() << "\"]\nsocket_mode = \"0660\"\n"
          << "admin_listen = \"" << k_admin << "\"\nlog_level = \"debug\"\n"
-         << "fetch_timeout = \"3s\"\n"
+         << "fetch_timeout = \"3s\"\nobserve_helo = \"observer.mtasts.test\"\n"
          << "[resolver.zones.strict]\nstrict_testing = true\n"
          << "[resolver.zones.temp]\non_fetch_failure = \"temp\"\n"
          << extra;
@@ -630,7 +631,7 @@ TEST_F(Resolver, SigtermStopsCleanlyAndCheckConfigValidates)
             std::string::npos);
   write_config("[resolver.zones.bad]\non_fetch_failure = \"maybe\"\n");
   const auto bad = run_cli({"resolver", "--config", config, "--check-config"});
-  EXPECT_NE(bad.find("resolver.toml:18: on_fetch_failure: expected \"notfound\" or \"temp\""),
+  EXPECT_NE(bad.find("resolver.toml:19: on_fetch_failure: expected \"notfound\" or \"temp\""),
             std::string::npos)
       << bad;
 }
@@ -729,7 +730,10 @@ TEST_F(Resolver, TestingPolicyIsObservedAsUnderEnforceForTheReporter)
               std::string::npos);
     observed_at = std::string(mx[0].at("observed_at").as_string());
     EXPECT_EQ(g_world->receivers[2].connections(), 0U); // the unlisted MX was never contacted
-    EXPECT_EQ(lookup("obs.test"), "NOTFOUND ");         // observing changes no answer
+    const auto commands = g_world->receivers[0].last_commands();
+    EXPECT_NE(std::find(commands.begin(), commands.end(), "EHLO observer.mtasts.test"),
+              commands.end());                  // observe_helo
+    EXPECT_EQ(lookup("obs.test"), "NOTFOUND "); // observing changes no answer
     EXPECT_EQ(lookup("obs.test", "strict"), "OK secure match=mx1.obs.test:mx2.obs.test "
                                             "servername=hostname");
     const auto metrics = scrape_metrics();

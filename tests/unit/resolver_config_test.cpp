@@ -68,6 +68,8 @@ TEST(ResolverConfig, RejectsWhatAnOperatorCouldGetWrongWithThePlace)
             ":2: observe_testing: expected true or false");
   EXPECT_EQ(error_of("[resolver]\nobserve_interval = \"30s\"\n"),
             ":2: observe_interval: expected at least 1 minute");
+  EXPECT_EQ(error_of("[resolver]\nobserve_helo = \"not a name\"\n"),
+            ":2: observe_helo: expected a host name");
   EXPECT_EQ(error_of("[resolver]\nobserve_interval = \"daily\"\n"),
             ":2: observe_interval: expected a duration (seconds, or a number with ms, s, m, h or "
             "d)");
@@ -81,6 +83,7 @@ TEST(ResolverConfig, MissingDefaultFileMeansDefaultsButAMissingGivenFileIsAnErro
   EXPECT_EQ(defaults->cache, "sqlite:///var/lib/mtasts/resolver.db");
   EXPECT_TRUE(defaults->observe_testing);
   EXPECT_EQ(defaults->observe_interval, std::chrono::hours(24));
+  EXPECT_EQ(defaults->observe_helo, ""); // this host's name, filled in by the daemon
   EXPECT_FALSE(resolver::load_resolver_config("/nonexistent/mtasts.toml", true));
 }
 
@@ -100,6 +103,7 @@ refresh_interval = "12h"
 negative_ttl_max = "10m"
 observe_testing = false
 observe_interval = "6h"
+observe_helo = "mx-out.example.net"
 [resolver.answer]
 on_fetch_failure = "temp"
 [resolver.zones.strict]
@@ -116,6 +120,7 @@ strict_testing = true
   EXPECT_EQ(config->engine.max_discovery_ttl, std::chrono::minutes(10));
   EXPECT_FALSE(config->observe_testing);
   EXPECT_EQ(config->observe_interval, std::chrono::hours(6));
+  EXPECT_EQ(config->observe_helo, "mx-out.example.net");
   const auto& strict = config->answer_settings("strict");
   EXPECT_TRUE(strict.strict_testing);
   EXPECT_EQ(strict.on_failure, core::FailureAnswer::temp); // inherited from [resolver.answer]

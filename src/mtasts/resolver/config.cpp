@@ -1,3 +1,4 @@
+#include <mtasts/core/mx_pattern.hpp>
 #include <mtasts/resolver/config.hpp>
 
 #include <fmt/format.h>
@@ -238,12 +239,15 @@ util::Expected<ResolverConfig, std::string> load_resolver_config(const std::stri
     read.string(*tls, "ca_file", config.ca_file);
   }
   if (const auto* r = root["resolver"].as_table()) {
+    // (kept bin-packed by hand: clang-format would put each key on its own line)
+    // clang-format off
     read.check_keys(*r, "resolver",
                     {"listen", "socket_owner", "socket_group", "socket_mode", "cache",
                      "admin_listen", "log_level", "fetch_timeout", "idle_timeout",
                      "max_connections", "max_domains", "refresh_interval", "fetch_backoff",
                      "negative_ttl_max", "dane_lookups", "observe_testing", "observe_interval",
-                     "answer", "zones"});
+                     "observe_helo", "answer", "zones"});
+    // clang-format on
     read.strings(*r, "listen", config.listen);
     read.string(*r, "socket_owner", config.socket_owner);
     read.string(*r, "socket_group", config.socket_group);
@@ -278,6 +282,12 @@ util::Expected<ResolverConfig, std::string> load_resolver_config(const std::stri
     read.duration(*r, "observe_interval", config.observe_interval);
     if (config.observe_interval < std::chrono::minutes(1)) {
       read.fail(where(path, *r, "observe_interval") + ": expected at least 1 minute");
+    }
+    read.string(*r, "observe_helo", config.observe_helo);
+    // RFC 5321 §4.1.1.1: EHLO takes a Domain (LDH labels), the syntax of an `mx:` host name.
+    const auto helo = core::parse_mx_pattern(config.observe_helo);
+    if (!config.observe_helo.empty() && (!helo || helo->is_wildcard())) {
+      read.fail(where(path, *r, "observe_helo") + ": expected a host name");
     }
     if (const auto* answer = (*r)["answer"].as_table()) {
       read.answer(*answer, "resolver.answer", config.default_answer);

@@ -10,7 +10,8 @@
 //              max_connections = 20000   refresh_interval = "24h"   fetch_backoff = "5m"
 //              negative_ttl_max = "1h"   max_domains = 200000   dane_lookups = true
 //              observe_testing = true   observe_interval = "24h"   (testing policies observed as
-//              under enforce, for the reporter; interval at least 1m)
+//              under enforce, for the reporter; interval at least 1m)   observe_helo = "" (the
+//              EHLO name of those probes; "" = this host's name)
 //   [resolver.answer]          the default zone (socketmap names without their own zone)
 //              strict_testing = false  on_fetch_failure = "notfound"|"temp"
 //              dane = "dane-only"|"notfound"  servername = true  tlsrpt_attributes = false
@@ -57,6 +58,9 @@ struct ResolverConfig
   bool dane_lookups = true;
   bool observe_testing = true;
   std::chrono::seconds observe_interval{86400};
+  // The EHLO name of the observation probes (RFC 5321 §4.1.1.1: the client's FQDN); "" = this
+  // host's name (gethostname, as Postfix's myhostname).
+  std::string observe_helo;
   core::EngineSettings engine;
   core::AnswerSettings default_answer;
   std::map<std::string, core::AnswerSettings, std::less<>> zones;

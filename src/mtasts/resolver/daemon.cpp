@@ -27,6 +27,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <array>
 #include <charconv>
 #include <cstring>
 #include <filesystem>
@@ -193,6 +194,17 @@ util::Expected<NetParts, std::string> make_net(asio::io_context& io, const Resol
                   std::make_shared<asio::ssl::context>(context->release())};
 }
 
+// This host's name (gethostname), the EHLO name Postfix also uses by default (myhostname);
+// "localhost" when it has none.
+std::string host_name()
+{
+  std::array<char, 256> name{};
+  if (::gethostname(name.data(), name.size() - 1) != 0 || name[0] == '\0') {
+    return "localhost";
+  }
+  return std::string(name.data());
+}
+
 EngineOptions engine_options(const ResolverConfig& config)
 {
   EngineOptions options;
@@ -203,6 +215,7 @@ EngineOptions engine_options(const ResolverConfig& config)
   options.dane_lookups = config.dane_lookups;
   options.observe_testing = config.observe_testing;
   options.observe_interval = config.observe_interval;
+  options.observe.probe.helo_name = config.observe_helo.empty() ? host_name() : config.observe_helo;
   return options;
 }
 
