@@ -7,6 +7,8 @@
 
 #include "../world/pki.hpp"
 #include "../world/world.hpp"
+#include <filesystem>
+#include <fstream>
 
 namespace {
 
@@ -94,8 +96,32 @@ public:
     ASSERT_TRUE(nginx) << nginx.error();
     s_nginx.emplace(std::move(*nginx));
     s_ca_file = ca->ca_file();
+
+    // A server whose response has no Content-Length: HTTP/1.0, the body ends when the
+    // connection does (RFC 9112 §6.3), the end announced by TLS close_notify. `openssl
+    // s_server -WWW` serves the files of its working directory exactly like that.
+    const auto close_files = issue("close", named("mta-sts.close.test"));
+    const auto root = s_scratch.path() / "close-root";
+    std::filesystem::create_directories(root / ".well-known");
+    std::ofstream(root / ".well-known" / "mta-sts.txt") << k_policy;
+    auto server = testworld::Process::start(
+        {"/bin/sh", "-c",
+         "cd '" + root.string() + "' && exec openssl s_server -quiet -WWW -accept " +
+             k_close_address + ":443 -cert '" + close_files.certificate.string() + "' -key '" +
+             close_files.key.string() + "'"},
+        s_scratch.path() / "s_server.log");
+    ASSERT_TRUE(server) << server.error();
+    s_close_server.emplace(std::move(*server));
+    ASSERT_TRUE(testworld::wait_for_tcp(k_close_address, 443));
   }
-  void TearDown() override { s_nginx.reset(); }
+  void TearDown() override
+  {
+    s_close_server.reset();
+    s_nginx.reset();
+  }
+
+  static constexpr const char* k_close_address = "127.0.0.12";
+  static inline std::optional<testworld::Process> s_close_server;
 
   static testworld::ScratchDir s_scratch;
   static std::optional<testworld::Nginx> s_nginx;
@@ -238,4 +264,12 @@ TEST(PolicyFetch, F09_BodyOfExactly64KiBIsAccepted)
   const auto evidence = fetch("mta-sts.limit.test");
   ASSERT_TRUE(evidence.ok()) << evidence.detail;
   EXPECT_EQ(evidence.body.size(), 65536U);
+}
+
+TEST(PolicyFetch, BodyEndingWithTheConnectionIsAccepted)
+{
+  const auto evidence = fetch("mta-sts.close.test", {}, FetchWorld::k_close_address);
+  ASSERT_TRUE(evidence.ok()) << evidence.detail;
+  EXPECT_EQ(evidence.status, 200);
+  EXPECT_EQ(evidence.body, k_policy);
 }
