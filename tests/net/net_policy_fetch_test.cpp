@@ -113,15 +113,31 @@ public:
     ASSERT_TRUE(server) << server.error();
     s_close_server.emplace(std::move(*server));
     ASSERT_TRUE(testworld::wait_for_tcp(k_close_address, 443));
+
+    // A server that completes the TLS handshake and closes at once with close_notify, before
+    // any HTTP byte (`openssl s_server` whose input is at its end).
+    const auto mute_files = issue("mute", named("mta-sts.mute.test"));
+    auto mute = testworld::Process::start({"/bin/sh", "-c",
+                                           "exec openssl s_server -quiet -accept " +
+                                               std::string(k_mute_address) + ":443 -cert '" +
+                                               mute_files.certificate.string() + "' -key '" +
+                                               mute_files.key.string() + "' < /dev/null"},
+                                          s_scratch.path() / "s_server_mute.log");
+    ASSERT_TRUE(mute) << mute.error();
+    s_mute_server.emplace(std::move(*mute));
+    ASSERT_TRUE(testworld::wait_for_tcp(k_mute_address, 443));
   }
   void TearDown() override
   {
+    s_mute_server.reset();
     s_close_server.reset();
     s_nginx.reset();
   }
 
   static constexpr const char* k_close_address = "127.0.0.12";
+  static constexpr const char* k_mute_address = "127.0.0.13";
   static inline std::optional<testworld::Process> s_close_server;
+  static inline std::optional<testworld::Process> s_mute_server;
 
   static testworld::ScratchDir s_scratch;
   static std::optional<testworld::Nginx> s_nginx;
@@ -272,4 +288,11 @@ TEST(PolicyFetch, BodyEndingWithTheConnectionIsAccepted)
   ASSERT_TRUE(evidence.ok()) << evidence.detail;
   EXPECT_EQ(evidence.status, 200);
   EXPECT_EQ(evidence.body, k_policy);
+}
+
+TEST(PolicyFetch, ClosedBeforeAnyResponseIsAnHttpProtocolFailure)
+{
+  const auto evidence = fetch("mta-sts.mute.test", {}, FetchWorld::k_mute_address);
+  EXPECT_EQ(evidence.failure, FetchFailure::http_protocol) << evidence.detail;
+  EXPECT_EQ(evidence.status, 0); // no status was ever received
 }

@@ -55,6 +55,9 @@ Awaitable<boost::system::error_code> read_response(TlsSocket& tls, beast::flat_b
     auto [error, received] = co_await tls.read_some(
         std::span<char>(static_cast<char*>(space.data()), space.size()), deadline);
     if (error == asio::error::eof) { // close_notify: the end of the message
+      if (!parser.got_some()) {
+        co_return http::error::end_of_stream; // closed without a response
+      }
       parser.put_eof(error);
       if (error) {
         co_return error;

@@ -44,6 +44,8 @@ int nosignal_read(BIO* bio, char* data, int size)
   const auto received = ::recv(socket_fd(bio), data, static_cast<std::size_t>(size), 0);
   if (received < 0 && would_block(errno)) {
     BIO_set_retry_read(bio);
+  } else if (received == 0) {
+    errno = 0; // EOF: a stale errno (e.g. from a CA lookup) must not be taken for the cause
   }
   return static_cast<int>(received);
 }
@@ -93,6 +95,10 @@ TlsSocket::TlsSocket(const asio::any_io_executor& executor, SSL_CTX* context)
   if (m_ssl) {
     // Record buffers are allocated while a record is in transit and freed when empty.
     SSL_set_mode(m_ssl.get(), SSL_MODE_RELEASE_BUFFERS);
+    // Without auto-retry, every non-application record (e.g. a flood of TLS 1.3 session
+    // tickets) hands control back through wait(): the deadline is checked and the event loop
+    // runs other work, instead of SSL_read consuming such records for as long as they come.
+    SSL_clear_mode(m_ssl.get(), SSL_MODE_AUTO_RETRY);
   }
 }
 
@@ -205,12 +211,12 @@ TlsSocket::drive(Operation operation, void* data, int size, Clock::time_point de
       }
       break;
     default: {
+      // SSL_ERROR_SSL (the reason is on the error queue). Anything else (WANT_X509_LOOKUP,
+      // WANT_ASYNC, ...: callbacks this session does not install) or an empty queue must still
+      // end the operation, never loop.
       const auto code = ERR_get_error();
-      if (ERR_GET_REASON(code) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
-        error = asio::ssl::error::stream_truncated;
-      } else {
-        error = ErrorCode(static_cast<int>(code), asio::error::get_ssl_category());
-      }
+      error = code != 0 ? ErrorCode(static_cast<int>(code), asio::error::get_ssl_category())
+                        : boost::system::errc::make_error_code(boost::system::errc::protocol_error);
       break;
     }
     }

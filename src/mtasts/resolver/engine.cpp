@@ -198,16 +198,6 @@ Awaitable<void> PolicyEngine::run_resolution(std::string domain, bool force_fetc
         entry.state.dane = dane_from_name((*loaded)->dane);
       }
     }
-    const bool testing =
-        entry.state.cached && entry.state.cached->policy.mode == core::PolicyMode::testing;
-    if (testing && m_options.observe_testing) {
-      auto observations = co_await m_store->load_observations(domain, now());
-      if (!observations) {
-        spdlog::warn("cache {}: {}", m_store->kind(), observations.error());
-      } else {
-        adopt_observations(m_domains[domain], std::move(observations).value());
-      }
-    }
   }
 
   const auto discovery = co_await net::discover_sts_record(*dns, domain);
@@ -339,6 +329,28 @@ Awaitable<void> PolicyEngine::run_observation(std::string domain, core::CachedPo
   auto dns = m_dns; // kept alive across a reload
   auto tls = m_tls;
   const auto options = m_options;
+  if (const auto found = m_domains.find(domain);
+      found != m_domains.end() && found->second.observed_id != policy.id) {
+    // Observations of this policy stored by an earlier run (before a restart, or by a fleet
+    // member sharing Redis) are adopted instead of probing again while they are current. Read
+    // here, in the background: never in the lookup path.
+    auto stored = co_await m_store->load_observations(domain, now());
+    const auto again = m_domains.find(domain);
+    if (again == m_domains.end() || again->second.observing != token) {
+      --m_observing;
+      co_return; // flushed meanwhile
+    }
+    if (!stored) {
+      spdlog::warn("cache {}: {}", m_store->kind(), stored.error());
+    } else if (!stored->empty() && stored->front().policy_id == policy.id) {
+      adopt_observations(again->second, std::move(stored).value());
+      if (now() < again->second.observe_after) {
+        again->second.observing = 0;
+        --m_observing;
+        co_return;
+      }
+    }
+  }
   net::TestingObservation result;
   try {
     result =
@@ -360,6 +372,7 @@ Awaitable<void> PolicyEngine::run_observation(std::string domain, core::CachedPo
   const auto retry = t + std::min(options.observe_interval, options.observe_retry);
   if (!result.failure.empty()) {
     spdlog::debug("{}: mode testing: not observed: {}", domain, result.failure);
+    entry.observed_id = policy.id; // so that observe_after, not the new id, decides the retry
     entry.observe_after = retry;
     co_return;
   }
@@ -404,8 +417,14 @@ void PolicyEngine::adopt_observations(Entry& entry,
   for (const auto& record : records) {
     latest = std::max(latest, record.observed_at);
   }
+  const bool transient = std::any_of(records.begin(), records.end(), [](const auto& record) {
+    return record.outcome == core::outcome_name(core::ObservationOutcome::transient);
+  });
   entry.observed_id = records.front().policy_id;
-  entry.observe_after = latest + m_options.observe_interval;
+  // As after an observation of this run: hosts not reached are retried sooner.
+  entry.observe_after =
+      latest + (transient ? std::min(m_options.observe_interval, m_options.observe_retry)
+                          : m_options.observe_interval);
   entry.observations = std::move(records);
 }
 
