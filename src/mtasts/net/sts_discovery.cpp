@@ -8,6 +8,36 @@
 
 namespace mtasts::net {
 
+namespace {
+
+// The A then AAAA addresses of `host`, and the last lookup failure ("" when both answered), as
+// a sender collects them before connecting (RFC 8461 §3.3 policy host, RFC 5321 §5.1 MX host).
+struct HostAddresses
+{
+  std::vector<std::string> addresses;
+  std::string failure;
+};
+
+Awaitable<HostAddresses> resolve_addresses(DnsResolver& dns, std::string host)
+{
+  HostAddresses result;
+  for (const int type : {rrtype::a, rrtype::aaaa}) {
+    const auto answer = co_await dns.query(host, type);
+    if (answer.failed()) {
+      result.failure = host + ": " + answer.failure;
+      continue;
+    }
+    for (const auto& rdata : answer.rdata) {
+      if (auto address = decode_address(rdata)) {
+        result.addresses.push_back(std::move(*address));
+      }
+    }
+  }
+  co_return result;
+}
+
+} // namespace
+
 Awaitable<core::Discovery> discover_sts_record(DnsResolver& dns, std::string domain)
 {
   core::Discovery discovery;
@@ -49,26 +79,14 @@ Awaitable<core::FetchOutcome> fetch_sts_policy(DnsResolver& dns, asio::ssl::cont
 {
   core::FetchOutcome outcome;
   const std::string host = "mta-sts." + domain;
-  std::vector<std::string> addresses;
-  std::string dns_failure;
-  for (const int type : {rrtype::a, rrtype::aaaa}) {
-    const auto answer = co_await dns.query(host, type);
-    if (answer.failed()) {
-      dns_failure = host + ": " + answer.failure;
-      continue;
-    }
-    for (const auto& rdata : answer.rdata) {
-      if (auto address = decode_address(rdata)) {
-        addresses.push_back(std::move(*address));
-      }
-    }
-  }
-  if (addresses.empty()) {
+  const auto resolved = co_await resolve_addresses(dns, host);
+  if (resolved.addresses.empty()) {
     outcome.result_type = "sts-policy-fetch-error";
-    outcome.detail = dns_failure.empty() ? host + " has no A or AAAA record" : dns_failure;
+    outcome.detail =
+        resolved.failure.empty() ? host + " has no A or AAAA record" : resolved.failure;
     co_return outcome;
   }
-  for (const auto& address : addresses) {
+  for (const auto& address : resolved.addresses) {
     auto evidence = co_await fetch_policy(tls, host, address, options);
     if (!evidence.ok()) {
       outcome.result_type = std::string(fetch_result_type(evidence.failure));
@@ -161,22 +179,9 @@ Awaitable<TestingObservation> observe_testing_policy(DnsResolver& dns, asio::ssl
       observation.mx.push_back(std::move(*ruled_out));
       continue;
     }
-    std::vector<std::string> addresses;
-    std::string dns_failure;
-    for (const int type : {rrtype::a, rrtype::aaaa}) {
-      const auto answer = co_await dns.query(host, type);
-      if (answer.failed()) {
-        dns_failure = host + ": " + answer.failure;
-        continue;
-      }
-      for (const auto& rdata : answer.rdata) {
-        if (auto address = decode_address(rdata)) {
-          addresses.push_back(std::move(*address));
-        }
-      }
-    }
+    const auto resolved = co_await resolve_addresses(dns, host);
     std::vector<core::ProbeSummary> probes;
-    for (const auto& address : addresses) {
+    for (const auto& address : resolved.addresses) {
       if (probes.size() >= options.max_addresses) {
         break;
       }
@@ -188,7 +193,8 @@ Awaitable<TestingObservation> observe_testing_policy(DnsResolver& dns, asio::ssl
       }
     }
     observation.mx.push_back(core::observation_from_probes(
-        host, probes, dns_failure.empty() ? host + " has no A or AAAA record" : dns_failure));
+        host, probes,
+        resolved.failure.empty() ? host + " has no A or AAAA record" : resolved.failure));
   }
   co_return observation;
 }

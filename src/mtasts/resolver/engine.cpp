@@ -72,6 +72,15 @@ core::DaneCoverage dane_from_name(std::string_view name)
   return core::DaneCoverage::unknown;
 }
 
+// When a testing policy observed at `observed_at` is due again: after observe_interval, or
+// sooner (observe_retry) when some MX host could not be reached.
+core::TimePoint next_observation(core::TimePoint observed_at, bool some_transient,
+                                 const EngineOptions& options)
+{
+  return observed_at + (some_transient ? std::min(options.observe_interval, options.observe_retry)
+                                       : options.observe_interval);
+}
+
 } // namespace
 
 PolicyEngine::PolicyEngine(asio::io_context& io, std::shared_ptr<net::DnsResolver> dns,
@@ -369,11 +378,10 @@ Awaitable<void> PolicyEngine::run_observation(std::string domain, core::CachedPo
   if (!entry.state.cached || entry.state.cached->id != policy.id) {
     co_return; // another policy arrived meanwhile: it is due for its own observation
   }
-  const auto retry = t + std::min(options.observe_interval, options.observe_retry);
   if (!result.failure.empty()) {
     spdlog::debug("{}: mode testing: not observed: {}", domain, result.failure);
     entry.observed_id = policy.id; // so that observe_after, not the new id, decides the retry
-    entry.observe_after = retry;
+    entry.observe_after = next_observation(t, true, options);
     co_return;
   }
   std::vector<store::ObservationRecord> records;
@@ -400,7 +408,7 @@ Awaitable<void> PolicyEngine::run_observation(std::string domain, core::CachedPo
   entry.observations = records;
   entry.observed_id = policy.id;
   entry.observe_after =
-      counts[core::ObservationOutcome::transient] > 0 ? retry : t + options.observe_interval;
+      next_observation(t, counts[core::ObservationOutcome::transient] > 0, options);
   auto stored = co_await m_store->replace_observations(domain, std::move(records));
   if (!stored) {
     spdlog::warn("cache {}: {}", m_store->kind(), stored.error());
@@ -421,10 +429,7 @@ void PolicyEngine::adopt_observations(Entry& entry,
     return record.outcome == core::outcome_name(core::ObservationOutcome::transient);
   });
   entry.observed_id = records.front().policy_id;
-  // As after an observation of this run: hosts not reached are retried sooner.
-  entry.observe_after =
-      latest + (transient ? std::min(m_options.observe_interval, m_options.observe_retry)
-                          : m_options.observe_interval);
+  entry.observe_after = next_observation(latest, transient, m_options);
   entry.observations = std::move(records);
 }
 
