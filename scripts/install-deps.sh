@@ -12,7 +12,7 @@ packages=(
   libsqlite3-dev libhiredis-dev libtomlplusplus-dev
   # tests and benchmarks; the test world (real servers in a private network namespace)
   libgtest-dev libgmock-dev libbenchmark-dev iproute2 nsd ldnsutils nginx-light unbound
-  postfix redis-server swaks util-linux openssl
+  postfix redis-server swaks util-linux openssl dns-root-data
 )
 
 missing=()

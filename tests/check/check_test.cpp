@@ -423,10 +423,12 @@ const std::map<std::string, check::DomainResult>& all_results()
     }
     auto options = world_options();
     options.concurrency = 4;
-    auto checked = check::run_checks(options, domains);
-    EXPECT_TRUE(checked) << checked.error();
+    auto run = check::run_checks(options, domains);
+    EXPECT_TRUE(run) << run.error();
     std::map<std::string, check::DomainResult> by_domain;
-    if (checked) {
+    if (run) {
+      const auto* checked = &run->results;
+      EXPECT_TRUE(run->dnssec.validated) << run->dnssec.detail;
       EXPECT_EQ(checked->size(), domains.size());
       for (std::size_t i = 0; i < checked->size(); ++i) {
         EXPECT_EQ((*checked)[i].domain, domains[i]) << "results must keep the input order";
@@ -449,7 +451,7 @@ std::vector<std::string> codes(const std::string& domain)
     return list;
   }
   for (const auto& problem : found->second.problems) {
-    list.push_back(problem.code + ":" + std::string(check::severity_name(problem.severity)));
+    list.push_back(problem.code + ":" + std::string(core::severity_name(problem.severity)));
   }
   std::ranges::sort(list);
   return list;
@@ -555,8 +557,9 @@ TEST(Check, TlsrptMissingIsAWarning)
 
 TEST(Check, InvalidDomainName)
 {
-  auto results = check::run_checks(world_options(), {"a..b"});
-  ASSERT_TRUE(results) << results.error();
+  auto run = check::run_checks(world_options(), {"a..b"});
+  ASSERT_TRUE(run) << run.error();
+  auto* results = &run->results;
   ASSERT_EQ(results->size(), 1U);
   ASSERT_EQ(results->front().problems.size(), 1U);
   EXPECT_EQ(results->front().problems.front().code, "domain-invalid");
@@ -679,13 +682,14 @@ TEST(Check, DrippingMxTimesOutWithinTheDeadline)
   auto options = world_options();
   options.timeout = std::chrono::milliseconds(500);
   const auto started = std::chrono::steady_clock::now();
-  auto results = check::run_checks(options, {"drip.test"});
+  auto run = check::run_checks(options, {"drip.test"});
   const auto elapsed = std::chrono::steady_clock::now() - started;
-  ASSERT_TRUE(results) << results.error();
+  ASSERT_TRUE(run) << run.error();
+  auto* results = &run->results;
   ASSERT_EQ(results->size(), 1U);
   std::vector<std::string> list;
   for (const auto& problem : results->front().problems) {
-    list.push_back(problem.code + ":" + std::string(check::severity_name(problem.severity)));
+    list.push_back(problem.code + ":" + std::string(core::severity_name(problem.severity)));
   }
   std::ranges::sort(list);
   EXPECT_EQ(list, (Codes{"mx-unreachable:warning", "tlsrpt-record-valid:info"}));
@@ -798,8 +802,8 @@ TEST(Check, OnResultReportsEveryDomainOnceAsItCompletes)
     domains_seen.push_back(result.domain);
   };
   const std::vector<std::string> domains{"good.test", "notxt.test", "a..b", "uncovered.test"};
-  auto results = check::run_checks(options, domains);
-  ASSERT_TRUE(results) << results.error();
+  auto run = check::run_checks(options, domains);
+  ASSERT_TRUE(run) << run.error();
   ASSERT_EQ(seen.size(), domains.size());
   for (std::size_t i = 0; i < seen.size(); ++i) {
     EXPECT_EQ(domains_seen[i], domains.at(seen[i]));
@@ -860,8 +864,9 @@ TEST(Check, NoSmtpSkipsTheProbes)
 {
   auto options = world_options();
   options.smtp = false;
-  auto results = check::run_checks(options, {"expiredmx.test", "good.test"});
-  ASSERT_TRUE(results) << results.error();
+  auto run = check::run_checks(options, {"expiredmx.test", "good.test"});
+  ASSERT_TRUE(run) << run.error();
+  auto* results = &run->results;
   ASSERT_EQ(results->size(), 2U);
   EXPECT_EQ((*results)[0].domain, "expiredmx.test");
   EXPECT_TRUE((*results)[0].ok());
@@ -905,7 +910,8 @@ TEST(CheckCli, TextOutputIsStreamedInInputOrderWithoutProgressWhenNotATerminal)
   const auto stderr_file = CheckWorld::s_scratch.path() / "check-cli-stderr.txt";
   const std::string command = std::string(MTASTS_BINARY) + " check --dns-server " +
                               CheckWorld::s_nsd->server() + " --ca-file " +
-                              CheckWorld::s_ca_file.string() +
+                              CheckWorld::s_ca_file.string() + " --trust-anchor " +
+                              CheckWorld::s_nsd->trust_anchors().string() +
                               " --timeout 3 --concurrency 4 uncovered.test good.test notxt.test "
                               "ruagood.test danematch.test 2>" +
                               stderr_file.string();
@@ -940,5 +946,42 @@ TEST(CheckCli, TextOutputIsStreamedInInputOrderWithoutProgressWhenNotATerminal)
   EXPECT_EQ(errors, "");
   EXPECT_EQ(output.find('\r'), std::string::npos);
   EXPECT_EQ(output.find('\x1b'), std::string::npos);
+}
+
+// A trust anchor the DNS server cannot prime (here: a root DS, and a server authoritative only
+// for the world's zones) would make every answer bogus: the check goes on without validation and
+// says so, in the JSON document and on standard error.
+TEST(CheckCli, SaysWhenDnssecCannotBeValidated)
+{
+  const auto anchor = CheckWorld::s_scratch.path() / "root-ds.txt";
+  std::ofstream(anchor) << ". IN DS 20326 8 2 "
+                           "E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n";
+  const auto stderr_file = CheckWorld::s_scratch.path() / "check-dnssec-stderr.txt";
+  const auto run = [&](const std::string& extra) {
+    const std::string command =
+        std::string(MTASTS_BINARY) + " check " + extra + " --dns-server " +
+        CheckWorld::s_nsd->server() + " --ca-file " + CheckWorld::s_ca_file.string() +
+        " --trust-anchor " + anchor.string() + " --timeout 3 good.test 2>" + stderr_file.string();
+    FILE* pipe = popen(command.c_str(), "r");
+    std::string output;
+    std::array<char, 4096> buffer{};
+    for (std::size_t n = 0; (n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0;) {
+      output.append(buffer.data(), n);
+    }
+    const int status = pclose(pipe);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << output;
+    std::ifstream error_file(stderr_file);
+    return std::pair{output, std::string((std::istreambuf_iterator<char>(error_file)),
+                                         std::istreambuf_iterator<char>())};
+  };
+  const auto [text, text_errors] = run("");
+  EXPECT_NE(text.find("good.test  enforce  ok"), std::string::npos) << text;
+  EXPECT_NE(text_errors.find("DNSSEC was not validated"), std::string::npos) << text_errors;
+  EXPECT_NE(text_errors.find("cannot prime the trust anchor"), std::string::npos) << text_errors;
+  const auto [json, json_errors] = run("--json");
+  EXPECT_EQ(json_errors, "");
+  const auto document = boost::json::parse(json);
+  EXPECT_EQ(document.at("dnssec").at("validated"), false);
+  EXPECT_EQ(document.at("domains").at(0).at("ok"), true);
 }
 #endif

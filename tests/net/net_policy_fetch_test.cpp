@@ -5,6 +5,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <gtest/gtest.h>
 
+#include "../support/result_type_text.hpp"
 #include "../world/pki.hpp"
 #include "../world/world.hpp"
 #include <filesystem>
@@ -179,7 +180,8 @@ TEST(PolicyFetch, F07_RedirectIsNeverFollowed)
   EXPECT_EQ(evidence.failure, FetchFailure::redirect) << evidence.detail;
   EXPECT_EQ(evidence.status, 301);
   EXPECT_EQ(evidence.location, "https://mta-sts.redirect.test/.well-known/mta-sts.txt");
-  EXPECT_EQ(net::fetch_result_type(evidence.failure), "sts-policy-fetch-error");
+  EXPECT_EQ(mtasts::testing::text(core::fetch_result_type(evidence.failure)),
+            "sts-policy-fetch-error");
 }
 
 TEST(PolicyFetch, F08_OnlyStatus200Counts)
@@ -194,7 +196,7 @@ TEST(PolicyFetch, F05_TextHtmlIsRejected)
   const auto evidence = fetch("mta-sts.html.test");
   EXPECT_EQ(evidence.failure, FetchFailure::content_type) << evidence.detail;
   EXPECT_EQ(evidence.content_type, "text/html");
-  EXPECT_EQ(net::fetch_result_type(evidence.failure), "sts-policy-invalid");
+  EXPECT_EQ(mtasts::testing::text(core::fetch_result_type(evidence.failure)), "sts-policy-invalid");
 }
 
 TEST(PolicyFetch, F09_BodyOver64KiBIsRejected)
@@ -219,7 +221,7 @@ TEST(PolicyFetch, F11_CertificateForAnotherNameIsWebpkiInvalid)
   EXPECT_EQ(evidence.failure, FetchFailure::certificate) << evidence.detail;
   ASSERT_TRUE(evidence.tls);
   EXPECT_FALSE(evidence.tls->identity_matched);
-  EXPECT_EQ(net::fetch_result_type(evidence.failure), "sts-webpki-invalid");
+  EXPECT_EQ(mtasts::testing::text(core::fetch_result_type(evidence.failure)), "sts-webpki-invalid");
 }
 
 TEST(PolicyFetch, F13_CnOnlyCertificateFails)

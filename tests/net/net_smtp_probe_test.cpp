@@ -7,6 +7,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <gtest/gtest.h>
 
+#include "../support/result_type_text.hpp"
 #include "../world/pki.hpp"
 #include "../world/smtp_receiver.hpp"
 #include "../world/world.hpp"
@@ -178,19 +179,19 @@ TEST(SmtpProbe, NobodyListeningIsAConnectFailure)
 {
   const auto result = probe("mx.nobody.test", k_nobody);
   EXPECT_EQ(result.failure, SmtpFailure::connect) << result.detail;
-  EXPECT_EQ(result.result_type(), "");
+  EXPECT_EQ(mtasts::testing::text(result.result_type()), "");
   EXPECT_NE(result.detail.find("refused"), std::string::npos) << result.detail;
 
   const auto not_an_address = probe("mx.nobody.test", "mx.nobody.test");
   EXPECT_EQ(not_an_address.failure, SmtpFailure::connect) << not_an_address.detail;
-  EXPECT_EQ(not_an_address.result_type(), "");
+  EXPECT_EQ(mtasts::testing::text(not_an_address.result_type()), "");
 }
 
 TEST(SmtpProbe, A02_NoStarttlsIsStarttlsNotSupported)
 {
   const auto result = probe("mx.plain.test", k_no_starttls);
   EXPECT_EQ(result.failure, SmtpFailure::starttls_not_offered) << result.detail;
-  EXPECT_EQ(result.result_type(), "starttls-not-supported");
+  EXPECT_EQ(mtasts::testing::text(result.result_type()), "starttls-not-supported");
   EXPECT_FALSE(result.starttls_offered);
   EXPECT_FALSE(result.tls);
   EXPECT_EQ(result.banner, "220 mx.test ESMTP mtasts test receiver");
@@ -205,7 +206,7 @@ TEST(SmtpProbe, StarttlsRefusedIsStarttlsNotSupported)
 {
   const auto result = probe("mx.refused.test", k_starttls_refused);
   EXPECT_EQ(result.failure, SmtpFailure::starttls_rejected) << result.detail;
-  EXPECT_EQ(result.result_type(), "starttls-not-supported");
+  EXPECT_EQ(mtasts::testing::text(result.result_type()), "starttls-not-supported");
   EXPECT_TRUE(result.starttls_offered);
   EXPECT_FALSE(result.tls);
   EXPECT_NE(result.detail.find("454 4.7.0"), std::string::npos) << result.detail;
@@ -215,7 +216,7 @@ TEST(SmtpProbe, GreetingOtherThan220IsABannerFailure)
 {
   const auto result = probe("mx.busy.test", k_greeting_554);
   EXPECT_EQ(result.failure, SmtpFailure::banner) << result.detail;
-  EXPECT_EQ(result.result_type(), "");
+  EXPECT_EQ(mtasts::testing::text(result.result_type()), "");
   EXPECT_EQ(result.banner.substr(0, 4), "554 ");
 }
 
@@ -223,7 +224,7 @@ TEST(SmtpProbe, EhloRejectedIsNotReported)
 {
   const auto result = probe("mx.noehlo.test", k_ehlo_refused);
   EXPECT_EQ(result.failure, SmtpFailure::ehlo_rejected) << result.detail;
-  EXPECT_EQ(result.result_type(), "");
+  EXPECT_EQ(mtasts::testing::text(result.result_type()), "");
   EXPECT_NE(result.detail.find("502"), std::string::npos) << result.detail;
 }
 
@@ -231,7 +232,7 @@ TEST(SmtpProbe, PlaintextAfterTheStarttlsReplyIsAProtocolFailure)
 {
   const auto result = probe("mx.inject.test", k_injection);
   EXPECT_EQ(result.failure, SmtpFailure::protocol) << result.detail;
-  EXPECT_EQ(result.result_type(), "");
+  EXPECT_EQ(mtasts::testing::text(result.result_type()), "");
   EXPECT_FALSE(result.tls);
 }
 
@@ -239,7 +240,7 @@ TEST(SmtpProbe, A06_Tls11OnlyIsValidationFailure)
 {
   const auto result = probe("mx.tls11.test", k_tls11_only);
   EXPECT_EQ(result.failure, SmtpFailure::tls_handshake) << result.detail;
-  EXPECT_EQ(result.result_type(), "validation-failure");
+  EXPECT_EQ(mtasts::testing::text(result.result_type()), "validation-failure");
   EXPECT_FALSE(result.tls);
 }
 
@@ -247,7 +248,7 @@ TEST(SmtpProbe, A03_CertificateForAnotherNameIsHostMismatch)
 {
   const auto result = probe("mx1.good.test", k_wrong_name);
   EXPECT_EQ(result.failure, SmtpFailure::certificate) << result.detail;
-  EXPECT_EQ(result.result_type(), "certificate-host-mismatch");
+  EXPECT_EQ(mtasts::testing::text(result.result_type()), "certificate-host-mismatch");
   ASSERT_TRUE(result.tls);
   EXPECT_EQ(result.tls->chain, net::ChainVerdict::trusted);
   EXPECT_FALSE(result.tls->identity_matched);
@@ -257,21 +258,21 @@ TEST(SmtpProbe, A03_WildcardDoesNotCoverTwoLabels)
 {
   const auto result = probe("a.b.good.test", k_wildcard);
   EXPECT_EQ(result.failure, SmtpFailure::certificate) << result.detail;
-  EXPECT_EQ(result.result_type(), "certificate-host-mismatch");
+  EXPECT_EQ(mtasts::testing::text(result.result_type()), "certificate-host-mismatch");
 }
 
 TEST(SmtpProbe, A04_CnOnlyCertificateIsHostMismatch)
 {
   const auto result = probe("mx.cnonly.test", k_cn_only);
   EXPECT_EQ(result.failure, SmtpFailure::certificate) << result.detail;
-  EXPECT_EQ(result.result_type(), "certificate-host-mismatch");
+  EXPECT_EQ(mtasts::testing::text(result.result_type()), "certificate-host-mismatch");
 }
 
 TEST(SmtpProbe, A01_ExpiredCertificate)
 {
   const auto result = probe("mx.expired.test", k_expired);
   EXPECT_EQ(result.failure, SmtpFailure::certificate) << result.detail;
-  EXPECT_EQ(result.result_type(), "certificate-expired");
+  EXPECT_EQ(mtasts::testing::text(result.result_type()), "certificate-expired");
   ASSERT_TRUE(result.tls);
   EXPECT_EQ(result.tls->chain, net::ChainVerdict::expired);
 }
@@ -280,14 +281,14 @@ TEST(SmtpProbe, A05_UnknownCaIsNotTrusted)
 {
   const auto result = probe("mx.unknown.test", k_unknown_ca);
   EXPECT_EQ(result.failure, SmtpFailure::certificate) << result.detail;
-  EXPECT_EQ(result.result_type(), "certificate-not-trusted");
+  EXPECT_EQ(mtasts::testing::text(result.result_type()), "certificate-not-trusted");
 }
 
 TEST(SmtpProbe, A05_SelfSignedIsNotTrusted)
 {
   const auto result = probe("mx.self.test", k_self_signed);
   EXPECT_EQ(result.failure, SmtpFailure::certificate) << result.detail;
-  EXPECT_EQ(result.result_type(), "certificate-not-trusted");
+  EXPECT_EQ(mtasts::testing::text(result.result_type()), "certificate-not-trusted");
 }
 
 TEST(SmtpProbe, DripIsCutOffByTheReadTimeout)
@@ -296,7 +297,7 @@ TEST(SmtpProbe, DripIsCutOffByTheReadTimeout)
   options.read_timeout = std::chrono::seconds(1);
   const auto result = probe("mx.drip.test", k_drip, options);
   EXPECT_EQ(result.failure, SmtpFailure::timeout) << result.detail;
-  EXPECT_EQ(result.result_type(), "");
+  EXPECT_EQ(mtasts::testing::text(result.result_type()), "");
   EXPECT_NE(result.detail.find("read timeout of 1 s"), std::string::npos) << result.detail;
   EXPECT_LT(result.elapsed, k_cut_off);
   EXPECT_EQ(result.banner, "");
@@ -319,7 +320,7 @@ TEST(SmtpProbe, SilentServerTimesOut)
   options.read_timeout = std::chrono::seconds(1);
   const auto result = probe("mx.silent.test", k_silent, options);
   EXPECT_EQ(result.failure, SmtpFailure::timeout) << result.detail;
-  EXPECT_EQ(result.result_type(), "");
+  EXPECT_EQ(mtasts::testing::text(result.result_type()), "");
   EXPECT_LT(result.elapsed, k_cut_off);
 }
 
@@ -327,7 +328,7 @@ TEST(SmtpProbe, EndlessBannerIsCutOffAtMaxReplyLines)
 {
   const auto result = probe("mx.endless.test", k_endless_banner);
   EXPECT_EQ(result.failure, SmtpFailure::protocol) << result.detail;
-  EXPECT_EQ(result.result_type(), "");
+  EXPECT_EQ(mtasts::testing::text(result.result_type()), "");
   EXPECT_NE(result.detail.find("more than 100 lines"), std::string::npos) << result.detail;
   EXPECT_LT(result.elapsed, k_cut_off);
 }
@@ -338,7 +339,7 @@ TEST(SmtpProbe, HugeLineIsCutOffAtMaxLine)
   options.max_line = 512;
   const auto result = probe("mx.hugeline.test", k_huge_line, options);
   EXPECT_EQ(result.failure, SmtpFailure::protocol) << result.detail;
-  EXPECT_EQ(result.result_type(), "");
+  EXPECT_EQ(mtasts::testing::text(result.result_type()), "");
   EXPECT_NE(result.detail.find("longer than 512 bytes"), std::string::npos) << result.detail;
   EXPECT_LT(result.elapsed, k_cut_off);
 }
@@ -347,7 +348,7 @@ TEST(SmtpProbe, HugeCertificateChainIsCutOff)
 {
   const auto result = probe("mx.chain.test", k_huge_chain);
   EXPECT_EQ(result.failure, SmtpFailure::tls_handshake) << result.detail;
-  EXPECT_EQ(result.result_type(), "validation-failure");
+  EXPECT_EQ(mtasts::testing::text(result.result_type()), "validation-failure");
   EXPECT_NE(result.detail.find("excessive message size"), std::string::npos) << result.detail;
   EXPECT_LT(result.elapsed, k_cut_off);
 }
@@ -359,7 +360,7 @@ TEST(SmtpProbe, A10_GoodMxPassesWithSniSetToTheMxHost)
   const auto result = probe("mx1.good.test", k_good);
   ASSERT_EQ(result.failure, SmtpFailure::none) << result.detail;
   EXPECT_TRUE(result.ok());
-  EXPECT_EQ(result.result_type(), "");
+  EXPECT_EQ(mtasts::testing::text(result.result_type()), "");
   EXPECT_EQ(result.banner, "220 mx1.good.test ESMTP mtasts test receiver");
   EXPECT_TRUE(result.starttls_offered);
   EXPECT_TRUE(contains(result.ehlo_capabilities, "STARTTLS"));
@@ -403,7 +404,8 @@ TEST(SmtpProbe, DaneEeRecordIsVerifiedOnTheLiveSession)
   ASSERT_TRUE(mismatch.dane);
   EXPECT_EQ(mismatch.dane->verdict, net::DaneOutcome::Verdict::failed);
   EXPECT_EQ(mismatch.dane->failure, net::DaneOutcome::Failure::no_match);
-  EXPECT_EQ(net::dane_result_type(*mismatch.dane, net::DnssecStatus::secure), "tlsa-invalid");
+  EXPECT_EQ(mtasts::testing::text(net::dane_result_type(*mismatch.dane, net::DnssecStatus::secure)),
+            "tlsa-invalid");
 
   EXPECT_FALSE(probe("mx1.good.test", k_good).dane) << "no TLSA records, no DANE outcome";
 }
@@ -412,7 +414,7 @@ TEST(SmtpProbe, A03_WildcardCoversOneLabel)
 {
   const auto result = probe("mx2.good.test", k_wildcard);
   ASSERT_EQ(result.failure, SmtpFailure::none) << result.detail;
-  EXPECT_EQ(result.result_type(), "");
+  EXPECT_EQ(mtasts::testing::text(result.result_type()), "");
   EXPECT_EQ(result.tls->matched_name, "*.good.test");
   EXPECT_EQ(SmtpWorld::receiver(k_wildcard).last_sni(), "mx2.good.test");
 }

@@ -571,7 +571,12 @@ TEST_F(Resolver, QueryFlushAndMetricsThroughTheAdminListener)
 {
   auto daemon = Daemon::start();
   EXPECT_EQ(lookup("enf.test"), "OK secure match=mx1.enf.test:.mx.enf.test servername=hostname");
-  const auto explained = run_cli({"resolver", "query", "enf.test", "--admin", k_admin});
+  const auto text = run_cli({"resolver", "query", "enf.test", "--admin", k_admin});
+  EXPECT_EQ(text.substr(0, text.find('\n')),
+            "OK secure match=mx1.enf.test:.mx.enf.test servername=hostname")
+      << text;
+  EXPECT_NE(text.find("reason: enforce"), std::string::npos) << text;
+  const auto explained = run_cli({"resolver", "query", "enf.test", "--admin", k_admin, "--json"});
   EXPECT_NE(explained.find("\"reason\":\"enforce\""), std::string::npos) << explained;
   EXPECT_NE(explained.find("\"id\":\"e1\""), std::string::npos) << explained;
   EXPECT_NE(explained.find("\"mx\":[\"mx1.enf.test\",\"*.mx.enf.test\",\"mx1.enf.test\"]"),
@@ -579,7 +584,7 @@ TEST_F(Resolver, QueryFlushAndMetricsThroughTheAdminListener)
       << explained;
   const auto flushed = run_cli({"resolver", "flush", "enf.test", "--admin", k_admin});
   EXPECT_EQ(flushed, "{\"domain\":\"enf.test\",\"flushed\":true}\n");
-  const auto after = run_cli({"resolver", "query", "enf.test", "--admin", k_admin});
+  const auto after = run_cli({"resolver", "query", "enf.test", "--admin", k_admin, "--json"});
   EXPECT_NE(after.find("\"reason\":\"enforce\""), std::string::npos) << after; // refetched
   EXPECT_NE(run_cli({"resolver", "flush", "--all", "--admin", k_admin}).find("\"flushed\":"),
             std::string::npos);
@@ -594,7 +599,7 @@ TEST_F(Resolver, QueryFlushAndMetricsThroughTheAdminListener)
   EXPECT_NE(scrape->find("mtasts_resolver_fetches_total{outcome=\"ok\"}"), std::string::npos);
   EXPECT_NE(scrape->find("mtasts_resolver_lookup_seconds_bucket{le=\"+Inf\"}"), std::string::npos);
   // The direct mode needs no daemon.
-  const auto direct = run_cli({"resolver", "query", "--direct", "--config",
+  const auto direct = run_cli({"resolver", "query", "--direct", "--json", "--config",
                                (g_world->scratch.path() / "resolver.toml").string(), "dane.test"});
   EXPECT_NE(direct.find("\"answer\":\"OK dane-only\""), std::string::npos) << direct;
 }
@@ -627,8 +632,15 @@ TEST_F(Resolver, SigtermStopsCleanlyAndCheckConfigValidates)
   EXPECT_FALSE(std::filesystem::exists(unix_path()));
 
   const auto config = (g_world->scratch.path() / "resolver.toml").string();
-  EXPECT_NE(run_cli({"resolver", "--config", config, "--check-config"}).find("configuration OK"),
-            std::string::npos);
+  const auto cache = "sqlite://" + (g_world->scratch.path() / "cache.db").string();
+  const auto checked =
+      run_cli({"resolver", "--config", config, "--cache", cache, "--check-config"});
+  EXPECT_NE(checked.find("configuration OK"), std::string::npos) << checked;
+  // The default cache lives in /var/lib/mtasts, which this machine does not have: startup would
+  // fail there, so the check fails too.
+  const auto missing = run_cli({"resolver", "--config", config, "--check-config"});
+  EXPECT_NE(missing.find("cache sqlite:///var/lib/mtasts/resolver.db"), std::string::npos)
+      << missing;
   write_config("[resolver.zones.bad]\non_fetch_failure = \"maybe\"\n");
   const auto bad = run_cli({"resolver", "--config", config, "--check-config"});
   EXPECT_NE(bad.find("resolver.toml:19: on_fetch_failure: expected \"notfound\" or \"temp\""),
@@ -643,7 +655,7 @@ boost::json::value query_until(const std::string& domain,
 {
   boost::json::value last;
   for (int i = 0; i < 100; ++i) {
-    const auto text = run_cli({"resolver", "query", domain, "--admin", k_admin});
+    const auto text = run_cli({"resolver", "query", domain, "--admin", k_admin, "--json"});
     boost::system::error_code ec;
     last = boost::json::parse(text, ec);
     if (!ec && ready(last)) {

@@ -380,12 +380,17 @@ TEST(Policy, P02_P03_P05_LfMixedAndNoFinalNewline)
   }
 }
 
-TEST(Policy, P06_FieldOrderIsFree)
+TEST(Policy, P06_FieldOrderIsFreeButVersionFirstIsAdvised)
 {
-  const auto r =
-      parse_policy("max_age: 86400\nmx: mx.example.com\nmode: enforce\nversion: STSv1\n", S);
-  ASSERT_TRUE(r.ok());
-  EXPECT_TRUE(r.diagnostics.empty());
+  for (const auto profile : {S, C}) {
+    const auto r = parse_policy(
+        "max_age: 86400\nmx: mx.example.com\nmode: enforce\nversion: STSv1\n", profile);
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r.diagnostics.size(), 1U);
+    EXPECT_EQ(r.diagnostics[0].code, "version-not-first");
+    EXPECT_EQ(r.diagnostics[0].severity, Severity::warning);
+    EXPECT_EQ(r.diagnostics[0].where.line, 4U);
+  }
 }
 
 TEST(Policy, P12_ModeNoneNeedsNoMx)

@@ -10,10 +10,15 @@
 namespace {
 
 using mtasts::core::all_result_types;
+using mtasts::core::CodeInfo;
 using mtasts::core::find_result_type;
 using mtasts::core::is_known_policy_type;
 using mtasts::core::known_policy_types;
-using mtasts::core::ResultTypeInfo;
+using mtasts::core::parse_result_type;
+using mtasts::core::result_type_category;
+using mtasts::core::result_type_info;
+using mtasts::core::result_type_name;
+using mtasts::core::ResultType;
 
 // --- Unknown names ---
 
@@ -46,8 +51,8 @@ TEST(CoreResultType, UnknownPolicyTypes)
 TEST(CoreResultType, RegistryHoldsTheElevenRfc8460Types)
 {
   std::vector<std::string_view> names;
-  for (const ResultTypeInfo& info : all_result_types()) {
-    names.push_back(info.name);
+  for (const ResultType type : all_result_types()) {
+    names.push_back(result_type_name(type));
   }
   const std::vector<std::string_view> expected = {
       "starttls-not-supported", "certificate-host-mismatch",
@@ -62,8 +67,8 @@ TEST(CoreResultType, RegistryHoldsTheElevenRfc8460Types)
 TEST(CoreResultType, Categories)
 {
   const auto category = [](std::string_view name) {
-    const ResultTypeInfo* info = find_result_type(name);
-    return info == nullptr ? std::string_view("(missing)") : info->category;
+    const auto type = parse_result_type(name);
+    return type ? result_type_category(*type) : std::string_view("(missing)");
   };
   for (const auto* name :
        {"starttls-not-supported", "certificate-host-mismatch", "certificate-expired",
@@ -80,28 +85,32 @@ TEST(CoreResultType, Categories)
 
 TEST(CoreResultType, FindReturnsTheRegistryEntry)
 {
-  for (const ResultTypeInfo& info : all_result_types()) {
-    EXPECT_EQ(find_result_type(info.name), &info) << info.name;
+  for (const ResultType type : all_result_types()) {
+    const CodeInfo& info = result_type_info(type);
+    EXPECT_EQ(info.family, mtasts::core::CodeFamily::result_type);
+    EXPECT_EQ(find_result_type(info.code), &info) << info.code;
+    EXPECT_EQ(parse_result_type(info.code), type) << info.code;
   }
 }
 
 TEST(CoreResultType, EveryEntryHasOneLineMeaningAndFix)
 {
   std::set<std::string_view> names;
-  for (const ResultTypeInfo& info : all_result_types()) {
-    EXPECT_TRUE(names.insert(info.name).second) << "duplicate " << info.name;
+  for (const ResultType type : all_result_types()) {
+    const CodeInfo& info = result_type_info(type);
+    EXPECT_TRUE(names.insert(info.code).second) << "duplicate " << info.code;
     for (const std::string_view text : {info.meaning, info.fix}) {
-      EXPECT_GT(text.size(), 40u) << info.name;
-      EXPECT_LT(text.size(), 260u) << info.name;
-      EXPECT_EQ(text.find('\n'), std::string_view::npos) << info.name;
-      EXPECT_TRUE(text.ends_with('.')) << info.name << ": " << text;
+      EXPECT_GT(text.size(), 40u) << info.code;
+      EXPECT_LT(text.size(), 260u) << info.code;
+      EXPECT_EQ(text.find('\n'), std::string_view::npos) << info.code;
+      EXPECT_TRUE(text.ends_with('.')) << info.code << ": " << text;
     }
   }
 }
 
 TEST(CoreResultType, CertificateHostMismatchExplainsSubjectAltName)
 {
-  const ResultTypeInfo* info = find_result_type("certificate-host-mismatch");
+  const CodeInfo* info = find_result_type("certificate-host-mismatch");
   ASSERT_NE(info, nullptr);
   EXPECT_EQ(info->meaning, "The MX presented a certificate whose subjectAltName DNS names do not "
                            "cover the MX host name the sender connected to.");

@@ -24,7 +24,12 @@ Policy policy(PolicyMode mode, std::uint32_t max_age, std::string_view mx = "mx.
 
 Discovery txt(std::string_view id, Seconds ttl = Seconds(300))
 {
-  return {DiscoveryKind::record, std::string(id), ttl, {}};
+  return {DiscoveryKind::record, std::string(id), ttl, {}, {}};
+}
+
+Discovery discovery(DiscoveryKind kind, Seconds ttl, std::string detail = {})
+{
+  return {kind, {}, ttl, std::move(detail), {}};
 }
 
 FetchOutcome fetched(Policy p)
@@ -32,9 +37,9 @@ FetchOutcome fetched(Policy p)
   return {std::move(p), "body", {}, {}};
 }
 
-FetchOutcome failed(std::string_view type = "sts-policy-fetch-error")
+FetchOutcome failed(ResultType type = ResultType::sts_policy_fetch_error)
 {
-  return {std::nullopt, {}, std::string(type), "connection refused"};
+  return {std::nullopt, {}, type, "connection refused"};
 }
 
 // Runs one resolution as the resolver does; returns whether HTTPS was used.
@@ -116,7 +121,7 @@ TEST(StsCache, C05DnsTroubleNeverEvictsAValidPolicy)
   for (const auto kind :
        {DiscoveryKind::no_record, DiscoveryKind::unusable, DiscoveryKind::dns_failure}) {
     auto state = cached_enforce();
-    EXPECT_EQ(after_discovery(state, {kind, {}, Seconds(60), "x"}, t0 + hours(3), settings),
+    EXPECT_EQ(after_discovery(state, discovery(kind, Seconds(60), "x"), t0 + hours(3), settings),
               FetchDecision::use_cached);
     ASSERT_TRUE(state.cached);
     EXPECT_EQ(answer(state, t0 + hours(3)).kind, AnswerKind::ok);
@@ -129,7 +134,7 @@ TEST(StsCache, C06ExpiredPolicyAndFailedFetchMeansNoPolicyAndAFetchError)
   const auto later = t0 + hours(25);
   EXPECT_TRUE(resolve(state, txt("A"), failed(), later));
   EXPECT_FALSE(state.cached);
-  EXPECT_EQ(state.failure, "sts-policy-fetch-error");
+  EXPECT_EQ(state.failure, ResultType::sts_policy_fetch_error);
   EXPECT_EQ(answer(state, later).kind, AnswerKind::notfound);
   const auto temp = answer(
       state, later, settings_where([](AnswerSettings& s) { s.on_failure = FailureAnswer::temp; }));
@@ -140,7 +145,7 @@ TEST(StsCache, C06ExpiredPolicyAndFailedFetchMeansNoPolicyAndAFetchError)
 TEST(StsCache, C07ExpiredPolicyWithoutRecordIsEvicted)
 {
   auto state = cached_enforce();
-  EXPECT_EQ(after_discovery(state, {DiscoveryKind::no_record, {}, Seconds(60), {}}, t0 + hours(25),
+  EXPECT_EQ(after_discovery(state, discovery(DiscoveryKind::no_record, Seconds(60)), t0 + hours(25),
                             settings),
             FetchDecision::no_policy);
   EXPECT_FALSE(state.cached);
@@ -200,7 +205,7 @@ TEST(StsCache, F18FailedFetchBacksOffPerDomainAndId)
   DomainState state;
   EXPECT_TRUE(resolve(state, txt("X"), failed(), t0));
   EXPECT_FALSE(resolve(state, txt("X"), failed(), t0 + minutes(2))); // suppressed
-  EXPECT_EQ(state.failure, "sts-policy-fetch-error");
+  EXPECT_EQ(state.failure, ResultType::sts_policy_fetch_error);
   EXPECT_TRUE(resolve(state, txt("Y"), failed(), t0 + minutes(3)));              // other id
   EXPECT_TRUE(resolve(state, txt("Y"), failed(), t0 + minutes(3) + minutes(6))); // after backoff
 }
@@ -235,17 +240,17 @@ TEST(StsCache, NegativeAnswersAreCachedForTheClampedTtl)
 {
   DomainState state;
   EXPECT_EQ(
-      after_discovery(state, {DiscoveryKind::no_record, {}, Seconds(86400 * 7), {}}, t0, settings),
+      after_discovery(state, discovery(DiscoveryKind::no_record, Seconds(86400 * 7)), t0, settings),
       FetchDecision::no_policy);
   EXPECT_EQ(plan_request(state, t0 + Seconds(3599)), RequestPlan::answer);
   EXPECT_EQ(plan_request(state, t0 + Seconds(3600)), RequestPlan::resolve);
-  EXPECT_EQ(after_discovery(state, {DiscoveryKind::no_record, {}, Seconds(1), {}}, t0, settings),
+  EXPECT_EQ(after_discovery(state, discovery(DiscoveryKind::no_record, Seconds(1)), t0, settings),
             FetchDecision::no_policy);
   EXPECT_EQ(plan_request(state, t0 + Seconds(59)), RequestPlan::answer);
-  EXPECT_EQ(
-      after_discovery(state, {DiscoveryKind::dns_failure, {}, Seconds(0), "timeout"}, t0, settings),
-      FetchDecision::no_policy);
-  EXPECT_EQ(state.failure, "sts-policy-fetch-error");
+  EXPECT_EQ(after_discovery(state, discovery(DiscoveryKind::dns_failure, Seconds(0), "timeout"), t0,
+                            settings),
+            FetchDecision::no_policy);
+  EXPECT_EQ(state.failure, ResultType::sts_policy_fetch_error);
   EXPECT_EQ(plan_request(state, t0 + settings.failure_retry), RequestPlan::resolve);
 }
 

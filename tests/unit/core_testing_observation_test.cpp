@@ -84,7 +84,7 @@ TEST(CoreTestingObservation, AHostMatchingNoPatternWouldFailBeforeAnyConnection)
   const auto ruled_out = unlisted_mx(p, "backup.example.net");
   ASSERT_TRUE(ruled_out);
   EXPECT_EQ(ruled_out->outcome, ObservationOutcome::would_fail);
-  EXPECT_EQ(ruled_out->result_type, "validation-failure");
+  EXPECT_EQ(ruled_out->result_type, ResultType::validation_failure);
   EXPECT_EQ(ruled_out->mx_host, "backup.example.net");
   EXPECT_EQ(ruled_out->address, "");
   EXPECT_EQ(ruled_out->detail, "MX host backup.example.net matches no mx pattern of the policy "
@@ -99,17 +99,18 @@ TEST(CoreTestingObservation, AHostMatchingNoPatternWouldFailBeforeAnyConnection)
 TEST(CoreTestingObservation, NoAddressIsTransient)
 {
   const auto observation = observation_from_probes("mx1.example.com", {}, "no A or AAAA record");
-  EXPECT_EQ(observation, (MxObservation{"mx1.example.com", "", ObservationOutcome::transient, "",
-                                        "no A or AAAA record"}));
+  EXPECT_EQ(observation, (MxObservation{"mx1.example.com", "", ObservationOutcome::transient,
+                                        std::nullopt, "no A or AAAA record"}));
 }
 
 TEST(CoreTestingObservation, ConnectFailuresAreTransientNotTlsFailures)
 {
-  const std::vector<ProbeSummary> probes{{"192.0.2.1", false, "", "connection refused"},
-                                         {"2001:db8::1", false, "", "timed out after 10 s"}};
+  const std::vector<ProbeSummary> probes{
+      {"192.0.2.1", false, std::nullopt, "connection refused"},
+      {"2001:db8::1", false, std::nullopt, "timed out after 10 s"}};
   const auto observation = observation_from_probes("mx1.example.com", probes, "unused");
   EXPECT_EQ(observation.outcome, ObservationOutcome::transient);
-  EXPECT_EQ(observation.result_type, "");
+  EXPECT_EQ(observation.result_type, std::nullopt);
   EXPECT_EQ(observation.address, "2001:db8::1");
   EXPECT_EQ(observation.detail, "timed out after 10 s");
 }
@@ -119,17 +120,18 @@ TEST(CoreTestingObservation, ConnectFailuresAreTransientNotTlsFailures)
 TEST(CoreTestingObservation, TheFirstProbeWithAVerdictDecides)
 {
   const std::vector<ProbeSummary> fails{
-      {"192.0.2.1", false, "", "connection refused"},
-      {"192.0.2.2", false, "certificate-host-mismatch", "no SAN matches mx1.example.com"},
-      {"192.0.2.3", true, "", ""}};
+      {"192.0.2.1", false, std::nullopt, "connection refused"},
+      {"192.0.2.2", false, ResultType::certificate_host_mismatch, "no SAN matches mx1.example.com"},
+      {"192.0.2.3", true, std::nullopt, ""}};
   const auto failed = observation_from_probes("mx1.example.com", fails, "unused");
   EXPECT_EQ(failed, (MxObservation{"mx1.example.com", "192.0.2.2", ObservationOutcome::would_fail,
-                                   "certificate-host-mismatch", "no SAN matches mx1.example.com"}));
-  const std::vector<ProbeSummary> passes{{"192.0.2.1", false, "", "connection refused"},
-                                         {"192.0.2.3", true, "", ""}};
+                                   ResultType::certificate_host_mismatch,
+                                   "no SAN matches mx1.example.com"}));
+  const std::vector<ProbeSummary> passes{{"192.0.2.1", false, std::nullopt, "connection refused"},
+                                         {"192.0.2.3", true, std::nullopt, ""}};
   const auto passed = observation_from_probes("mx1.example.com", passes, "unused");
-  EXPECT_EQ(passed,
-            (MxObservation{"mx1.example.com", "192.0.2.3", ObservationOutcome::pass, "", ""}));
+  EXPECT_EQ(passed, (MxObservation{"mx1.example.com", "192.0.2.3", ObservationOutcome::pass,
+                                   std::nullopt, ""}));
 }
 
 TEST(CoreTestingObservation, OnlyAValidTestingPolicyIsEverDue)
@@ -156,15 +158,15 @@ TEST(CoreTestingObservation, APolicyIsDueAgainAfterItsIntervalOrUnderANewId)
 
 TEST(CoreTestingObservation, TheWouldFailLogLineNamesDomainMxResultTypeAndDetail)
 {
-  EXPECT_EQ(would_fail_message("example.com",
-                               MxObservation{"mx1.example.com", "192.0.2.2",
-                                             ObservationOutcome::would_fail,
-                                             "certificate-host-mismatch", "no SAN matches"}),
+  EXPECT_EQ(would_fail_message("example.com", MxObservation{"mx1.example.com", "192.0.2.2",
+                                                            ObservationOutcome::would_fail,
+                                                            ResultType::certificate_host_mismatch,
+                                                            "no SAN matches"}),
             "example.com: mode testing: under enforce, delivery to mx1.example.com (192.0.2.2) "
             "would fail: certificate-host-mismatch: no SAN matches");
   EXPECT_EQ(would_fail_message("example.com",
                                MxObservation{"mx9.example.net", "", ObservationOutcome::would_fail,
-                                             "validation-failure", "unlisted"}),
+                                             ResultType::validation_failure, "unlisted"}),
             "example.com: mode testing: under enforce, delivery to mx9.example.net would fail: "
             "validation-failure: unlisted");
 }

@@ -17,6 +17,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "../support/result_type_text.hpp"
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -353,7 +354,8 @@ TEST_F(DaneTest, DaneTaWithLeafForAnotherNameFails)
       << outcome.detail;
   EXPECT_NE(outcome.detail.find("mx1.example.test (TLSA base domain)"), std::string::npos)
       << outcome.detail;
-  EXPECT_EQ(dane_result_type(outcome, DnssecStatus::secure), "certificate-host-mismatch");
+  EXPECT_EQ(mtasts::testing::text(dane_result_type(outcome, DnssecStatus::secure)),
+            "certificate-host-mismatch");
   EXPECT_FALSE(openssl_dane_verifies(records, full_chain(other_name.get())));
 
   // The subject CN is never a reference identity, with DANE neither.
@@ -376,7 +378,8 @@ TEST_F(DaneTest, DaneTaAnchorNotInPresentedChainFails)
                                        "leaf"),
               std::string::npos)
         << outcome.rejected[0];
-    EXPECT_EQ(dane_result_type(outcome, DnssecStatus::secure), "tlsa-invalid");
+    EXPECT_EQ(mtasts::testing::text(dane_result_type(outcome, DnssecStatus::secure)),
+              "tlsa-invalid");
     EXPECT_FALSE(openssl_dane_verifies(records, without_root));
   }
 }
@@ -416,7 +419,8 @@ TEST_F(DaneTest, DaneTaWithExpiredCertificateBelowTheAnchorFails)
   EXPECT_EQ(outcome.verdict, Verdict::failed) << dump(outcome);
   EXPECT_EQ(outcome.failure, Failure::expired);
   EXPECT_NE(outcome.detail.find("at depth 0 expired at "), std::string::npos) << outcome.detail;
-  EXPECT_EQ(dane_result_type(outcome, DnssecStatus::secure), "certificate-expired");
+  EXPECT_EQ(mtasts::testing::text(dane_result_type(outcome, DnssecStatus::secure)),
+            "certificate-expired");
   EXPECT_FALSE(openssl_dane_verifies(by_intermediate, full_chain(expired_leaf.get())));
 
   // An expired intermediate below a root trust anchor.
@@ -470,7 +474,8 @@ TEST_F(DaneTest, DaneTaChainThatDoesNotVerifyToTheAnchorFails)
       outcome.detail.find("does not verify up to the trust anchor \"CN=DANE test intermediate\""),
       std::string::npos)
       << outcome.detail;
-  EXPECT_EQ(dane_result_type(outcome, DnssecStatus::secure), "certificate-not-trusted");
+  EXPECT_EQ(mtasts::testing::text(dane_result_type(outcome, DnssecStatus::secure)),
+            "certificate-not-trusted");
   EXPECT_FALSE(openssl_dane_verifies(records, chain));
 
   // A "trust anchor" that is not a CA certificate cannot issue the leaf.
@@ -497,7 +502,8 @@ TEST_F(DaneTest, FurthestFailureDecides)
   const DaneOutcome outcome = verify(records, full_chain(other_name.get()));
   EXPECT_EQ(outcome.failure, Failure::name_mismatch) << dump(outcome);
   EXPECT_EQ(outcome.rejected.size(), 3U) << dump(outcome);
-  EXPECT_EQ(dane_result_type(outcome, DnssecStatus::secure), "certificate-host-mismatch");
+  EXPECT_EQ(mtasts::testing::text(dane_result_type(outcome, DnssecStatus::secure)),
+            "certificate-host-mismatch");
 }
 
 TEST_F(DaneTest, OnlyPkixUsagesAreNotUsable)
@@ -516,7 +522,7 @@ TEST_F(DaneTest, OnlyPkixUsagesAreNotUsable)
                                      "(RFC 7672 §3.1.3)");
   EXPECT_TRUE(outcome.rejected.empty());
   EXPECT_NE(outcome.detail.find("None of the 2 TLSA records is usable"), std::string::npos);
-  EXPECT_EQ(dane_result_type(outcome, DnssecStatus::secure), "tlsa-invalid");
+  EXPECT_EQ(mtasts::testing::text(dane_result_type(outcome, DnssecStatus::secure)), "tlsa-invalid");
 }
 
 TEST_F(DaneTest, MalformedRecordsAreUnusable)
@@ -554,7 +560,7 @@ TEST_F(DaneTest, MalformedRecordsAreUnusable)
   EXPECT_NE(outcome.unusable[8].find("unknown selector 2"), std::string::npos);
   EXPECT_NE(outcome.unusable[9].find("unknown matching type 3"), std::string::npos);
   EXPECT_NE(outcome.unusable[10].find("unknown certificate usage 255"), std::string::npos);
-  EXPECT_EQ(dane_result_type(outcome, DnssecStatus::secure), "tlsa-invalid");
+  EXPECT_EQ(mtasts::testing::text(dane_result_type(outcome, DnssecStatus::secure)), "tlsa-invalid");
   EXPECT_EQ(ERR_peek_error(), 0UL);
   EXPECT_FALSE(openssl_dane_verifies(records, full_chain()));
 }
@@ -589,7 +595,8 @@ TEST_F(DaneTest, NoCertificateFails)
   const DaneOutcome outcome = verify_dane(records, Chain{}, k_mx, k_mx);
   EXPECT_EQ(outcome.verdict, Verdict::failed);
   EXPECT_EQ(outcome.failure, Failure::no_certificate);
-  EXPECT_EQ(dane_result_type(outcome, DnssecStatus::secure), "validation-failure");
+  EXPECT_EQ(mtasts::testing::text(dane_result_type(outcome, DnssecStatus::secure)),
+            "validation-failure");
   EXPECT_EQ(verify_dane(records, Chain{nullptr}, k_mx, k_mx).failure, Failure::no_certificate);
 }
 
@@ -600,7 +607,7 @@ TEST_F(DaneTest, NoRecordsAtAll)
   EXPECT_TRUE(outcome.unusable.empty());
   EXPECT_EQ(outcome.detail,
             "There are no TLSA records, so DANE does not authenticate this server.");
-  EXPECT_EQ(dane_result_type(outcome, DnssecStatus::secure), "");
+  EXPECT_EQ(mtasts::testing::text(dane_result_type(outcome, DnssecStatus::secure)), "");
 }
 
 // --- Successes ---
@@ -622,7 +629,7 @@ TEST_F(DaneTest, DaneEeMatchesLeafKeyDespiteExpiryAndName)
   EXPECT_TRUE(outcome.matched_name.empty());
   EXPECT_EQ(outcome.detail, "The leaf public key matches the DANE-EE(3) record 3 1 1; DANE-EE(3) "
                             "does not check names or validity dates (RFC 7672 §3.1.1).");
-  EXPECT_EQ(dane_result_type(outcome, DnssecStatus::secure), "");
+  EXPECT_EQ(mtasts::testing::text(dane_result_type(outcome, DnssecStatus::secure)), "");
   EXPECT_TRUE(openssl_dane_verifies(records, chain));
   // The same key in another certificate matches "3 1 1" too: it pins the key, not the certificate.
   EXPECT_EQ(verify(records, full_chain()).verdict, Verdict::verified);
@@ -676,7 +683,7 @@ TEST_F(DaneTest, DaneTaOnIntermediateOrRoot)
     EXPECT_EQ(outcome.matched_record, test.record.to_string());
     EXPECT_EQ(outcome.matched_depth, test.depth) << test.record.to_string();
     EXPECT_EQ(outcome.matched_name, "mx1.example.test");
-    EXPECT_EQ(dane_result_type(outcome, DnssecStatus::secure), "");
+    EXPECT_EQ(mtasts::testing::text(dane_result_type(outcome, DnssecStatus::secure)), "");
     EXPECT_TRUE(openssl_dane_verifies(records, full_chain())) << test.record.to_string();
   }
   const DaneOutcome outcome = verify({tlsa(2, 1, 1, m_intermediate.get())}, full_chain());
@@ -797,7 +804,7 @@ TEST_F(DaneTest, MixedUsableAndUnusableRecords)
   EXPECT_EQ(outcome.unusable.size(), 3U);
   ASSERT_EQ(outcome.rejected.size(), 1U);
   EXPECT_EQ(outcome.rejected[0], records[3].to_string() + ": does not match the leaf public key");
-  EXPECT_EQ(dane_result_type(outcome, DnssecStatus::secure), "");
+  EXPECT_EQ(mtasts::testing::text(dane_result_type(outcome, DnssecStatus::secure)), "");
   EXPECT_TRUE(openssl_dane_verifies(records, full_chain()));
 }
 
@@ -869,30 +876,38 @@ TEST(DaneResultType, MapsEveryOutcome)
   outcome.verdict = Verdict::failed;
   outcome.failure = Failure::no_match;
   // A bogus TLSA lookup is reported as such whatever was verified.
-  EXPECT_EQ(dane_result_type(outcome, DnssecStatus::bogus), "dnssec-invalid");
+  EXPECT_EQ(mtasts::testing::text(dane_result_type(outcome, DnssecStatus::bogus)),
+            "dnssec-invalid");
   // Insecure TLSA records are not DANE (RFC 7672 §2.2).
-  EXPECT_EQ(dane_result_type(outcome, DnssecStatus::insecure), "");
+  EXPECT_EQ(mtasts::testing::text(dane_result_type(outcome, DnssecStatus::insecure)), "");
 
-  EXPECT_EQ(dane_result_type(outcome, DnssecStatus::secure), "tlsa-invalid");
+  EXPECT_EQ(mtasts::testing::text(dane_result_type(outcome, DnssecStatus::secure)), "tlsa-invalid");
   outcome.failure = Failure::chain_untrusted;
-  EXPECT_EQ(dane_result_type(outcome, DnssecStatus::secure), "certificate-not-trusted");
+  EXPECT_EQ(mtasts::testing::text(dane_result_type(outcome, DnssecStatus::secure)),
+            "certificate-not-trusted");
   outcome.failure = Failure::expired;
-  EXPECT_EQ(dane_result_type(outcome, DnssecStatus::secure), "certificate-expired");
+  EXPECT_EQ(mtasts::testing::text(dane_result_type(outcome, DnssecStatus::secure)),
+            "certificate-expired");
   outcome.failure = Failure::name_mismatch;
-  EXPECT_EQ(dane_result_type(outcome, DnssecStatus::secure), "certificate-host-mismatch");
+  EXPECT_EQ(mtasts::testing::text(dane_result_type(outcome, DnssecStatus::secure)),
+            "certificate-host-mismatch");
   outcome.failure = Failure::no_certificate;
-  EXPECT_EQ(dane_result_type(outcome, DnssecStatus::secure), "validation-failure");
+  EXPECT_EQ(mtasts::testing::text(dane_result_type(outcome, DnssecStatus::secure)),
+            "validation-failure");
 
   outcome.verdict = Verdict::verified;
   outcome.failure = Failure::none;
-  EXPECT_EQ(dane_result_type(outcome, DnssecStatus::secure), "");
-  EXPECT_EQ(dane_result_type(outcome, DnssecStatus::bogus), "dnssec-invalid");
+  EXPECT_EQ(mtasts::testing::text(dane_result_type(outcome, DnssecStatus::secure)), "");
+  EXPECT_EQ(mtasts::testing::text(dane_result_type(outcome, DnssecStatus::bogus)),
+            "dnssec-invalid");
 
   outcome.verdict = Verdict::no_usable_records;
-  EXPECT_EQ(dane_result_type(outcome, DnssecStatus::secure), ""); // no records at all
+  EXPECT_EQ(mtasts::testing::text(dane_result_type(outcome, DnssecStatus::secure)),
+            ""); // no records at all
   outcome.unusable.push_back("1 1 1 00: certificate usage PKIX-EE(1) is not used with SMTP");
-  EXPECT_EQ(dane_result_type(outcome, DnssecStatus::secure), "tlsa-invalid");
-  EXPECT_EQ(dane_result_type(outcome, DnssecStatus::bogus), "dnssec-invalid");
+  EXPECT_EQ(mtasts::testing::text(dane_result_type(outcome, DnssecStatus::secure)), "tlsa-invalid");
+  EXPECT_EQ(mtasts::testing::text(dane_result_type(outcome, DnssecStatus::bogus)),
+            "dnssec-invalid");
 }
 
 TEST(DaneResultType, Names)

@@ -17,6 +17,7 @@
 
 #include <stdlib.h>
 
+#include "../support/result_type_text.hpp"
 #include <array>
 #include <cstdint>
 #include <ctime>
@@ -435,20 +436,20 @@ TEST(TlsVerdict, ChainProblemsTakePrecedenceOverNameMismatch)
   evidence.identity_matched = false;
 
   evidence.chain = ChainVerdict::untrusted;
-  EXPECT_EQ(result_type_for(evidence), "certificate-not-trusted");
+  EXPECT_EQ(mtasts::testing::text(result_type_for(evidence)), "certificate-not-trusted");
   evidence.chain = ChainVerdict::expired;
-  EXPECT_EQ(result_type_for(evidence), "certificate-expired");
+  EXPECT_EQ(mtasts::testing::text(result_type_for(evidence)), "certificate-expired");
   evidence.chain = ChainVerdict::not_yet_valid;
-  EXPECT_EQ(result_type_for(evidence), "certificate-expired");
+  EXPECT_EQ(mtasts::testing::text(result_type_for(evidence)), "certificate-expired");
   evidence.chain = ChainVerdict::other;
-  EXPECT_EQ(result_type_for(evidence), "validation-failure");
+  EXPECT_EQ(mtasts::testing::text(result_type_for(evidence)), "validation-failure");
   evidence.chain = ChainVerdict::trusted;
-  EXPECT_EQ(result_type_for(evidence), "certificate-host-mismatch");
+  EXPECT_EQ(mtasts::testing::text(result_type_for(evidence)), "certificate-host-mismatch");
 
   evidence.identity_matched = true;
-  EXPECT_EQ(result_type_for(evidence), "");
+  EXPECT_EQ(mtasts::testing::text(result_type_for(evidence)), "");
   evidence.protocol = "TLSv1.2";
-  EXPECT_EQ(result_type_for(evidence), "");
+  EXPECT_EQ(mtasts::testing::text(result_type_for(evidence)), "");
 }
 
 TEST(TlsVerdict, OldProtocolIsAValidationFailureFirst)
@@ -457,7 +458,7 @@ TEST(TlsVerdict, OldProtocolIsAValidationFailureFirst)
   evidence.chain = ChainVerdict::untrusted;
   for (const char* protocol : {"SSLv3", "TLSv1", "TLSv1.1"}) {
     evidence.protocol = protocol;
-    EXPECT_EQ(result_type_for(evidence), "validation-failure") << protocol;
+    EXPECT_EQ(mtasts::testing::text(result_type_for(evidence)), "validation-failure") << protocol;
   }
 }
 
@@ -470,7 +471,7 @@ TEST_F(TlsTest, EvidenceWithoutPeerCertificate)
   EXPECT_TRUE(evidence.chain_summary.empty());
   EXPECT_FALSE(evidence.identity_matched);
   EXPECT_EQ(evidence.verify_error, "the peer presented no certificate");
-  EXPECT_EQ(result_type_for(evidence), "validation-failure");
+  EXPECT_EQ(mtasts::testing::text(result_type_for(evidence)), "validation-failure");
 }
 
 // --- Chain classification with X509_verify_cert ---
@@ -612,7 +613,7 @@ TEST_F(TlsTest, HandshakeFailsAgainstTls11OnlyServer)
   EXPECT_EQ(old.evidence.protocol, "TLSv1.1");
   EXPECT_EQ(old.evidence.chain, ChainVerdict::trusted);
   EXPECT_TRUE(old.evidence.identity_matched);
-  EXPECT_EQ(result_type_for(old.evidence), "validation-failure");
+  EXPECT_EQ(mtasts::testing::text(result_type_for(old.evidence)), "validation-failure");
 }
 
 TEST_F(TlsTest, UnknownCaIsNotTrusted)
@@ -627,7 +628,7 @@ TEST_F(TlsTest, UnknownCaIsNotTrusted)
   EXPECT_EQ(result.evidence.verify_result, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
   EXPECT_FALSE(result.evidence.verify_error.empty());
   EXPECT_TRUE(result.evidence.identity_matched); // the name is right, the issuer is not
-  EXPECT_EQ(result_type_for(result.evidence), "certificate-not-trusted");
+  EXPECT_EQ(mtasts::testing::text(result_type_for(result.evidence)), "certificate-not-trusted");
 }
 
 TEST_F(TlsTest, SelfSignedCertificateIsNotTrusted)
@@ -639,7 +640,7 @@ TEST_F(TlsTest, SelfSignedCertificateIsNotTrusted)
   const Handshake result = connect(self_signed.get(), "mx1.example.test");
   ASSERT_TRUE(result.client_ok) << result.client_error;
   EXPECT_EQ(result.evidence.verify_result, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT);
-  EXPECT_EQ(result_type_for(result.evidence), "certificate-not-trusted");
+  EXPECT_EQ(mtasts::testing::text(result_type_for(result.evidence)), "certificate-not-trusted");
 }
 
 TEST_F(TlsTest, ExpiredCertificate)
@@ -653,7 +654,7 @@ TEST_F(TlsTest, ExpiredCertificate)
   ASSERT_TRUE(result.client_ok) << result.client_error;
   EXPECT_EQ(result.evidence.chain, ChainVerdict::expired);
   EXPECT_EQ(result.evidence.verify_result, X509_V_ERR_CERT_HAS_EXPIRED);
-  EXPECT_EQ(result_type_for(result.evidence), "certificate-expired");
+  EXPECT_EQ(mtasts::testing::text(result_type_for(result.evidence)), "certificate-expired");
 }
 
 TEST_F(TlsTest, ExpiredWrongNameCertificateReportsExpiry)
@@ -665,7 +666,7 @@ TEST_F(TlsTest, ExpiredWrongNameCertificateReportsExpiry)
   const Handshake result = connect(expired.get(), "mx1.example.test");
   ASSERT_TRUE(result.client_ok) << result.client_error;
   EXPECT_FALSE(result.evidence.identity_matched);
-  EXPECT_EQ(result_type_for(result.evidence), "certificate-expired");
+  EXPECT_EQ(mtasts::testing::text(result_type_for(result.evidence)), "certificate-expired");
 }
 
 TEST_F(TlsTest, WrongNameIsHostMismatch)
@@ -678,7 +679,7 @@ TEST_F(TlsTest, WrongNameIsHostMismatch)
   EXPECT_EQ(result.evidence.chain, ChainVerdict::trusted);
   EXPECT_FALSE(result.evidence.identity_matched);
   EXPECT_TRUE(result.evidence.matched_name.empty());
-  EXPECT_EQ(result_type_for(result.evidence), "certificate-host-mismatch");
+  EXPECT_EQ(mtasts::testing::text(result_type_for(result.evidence)), "certificate-host-mismatch");
 }
 
 TEST_F(TlsTest, CnOnlyCertificateIsHostMismatch)
@@ -689,7 +690,7 @@ TEST_F(TlsTest, CnOnlyCertificateIsHostMismatch)
   ASSERT_TRUE(result.client_ok) << result.client_error;
   EXPECT_EQ(result.evidence.chain, ChainVerdict::trusted);
   EXPECT_FALSE(result.evidence.identity_matched);
-  EXPECT_EQ(result_type_for(result.evidence), "certificate-host-mismatch");
+  EXPECT_EQ(mtasts::testing::text(result_type_for(result.evidence)), "certificate-host-mismatch");
 }
 
 TEST_F(TlsTest, WildcardCoversOneLabelOnly)
@@ -701,13 +702,13 @@ TEST_F(TlsTest, WildcardCoversOneLabelOnly)
   const Handshake deep = connect(wildcard.get(), "a.b.example.test");
   ASSERT_TRUE(deep.client_ok) << deep.client_error;
   EXPECT_FALSE(deep.evidence.identity_matched);
-  EXPECT_EQ(result_type_for(deep.evidence), "certificate-host-mismatch");
+  EXPECT_EQ(mtasts::testing::text(result_type_for(deep.evidence)), "certificate-host-mismatch");
 
   const Handshake one = connect(wildcard.get(), "mx1.example.test");
   ASSERT_TRUE(one.client_ok) << one.client_error;
   EXPECT_TRUE(one.evidence.identity_matched);
   EXPECT_EQ(one.evidence.matched_name, "*.example.test");
-  EXPECT_EQ(result_type_for(one.evidence), "");
+  EXPECT_EQ(mtasts::testing::text(result_type_for(one.evidence)), "");
 }
 
 TEST_F(TlsTest, GoodCertificatePassesWithFullEvidence)
@@ -729,7 +730,7 @@ TEST_F(TlsTest, GoodCertificatePassesWithFullEvidence)
   EXPECT_EQ(evidence.chain_summary[0].subject, "CN=mx1.example.test,O=mtasts test");
   EXPECT_EQ(evidence.chain_summary[0].sha256_fingerprint, sha256_hex(der_of(good.get())));
   EXPECT_EQ(evidence.chain_summary[1].subject, "CN=mtasts test root,O=mtasts test");
-  EXPECT_EQ(result_type_for(evidence), "");
+  EXPECT_EQ(mtasts::testing::text(result_type_for(evidence)), "");
 }
 
 TEST_F(TlsTest, ClientSendsServerNameIndication)

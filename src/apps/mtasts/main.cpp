@@ -3,15 +3,22 @@
 #include <mtasts/cli/check_command.hpp>
 #include <mtasts/cli/commands.hpp>
 #include <mtasts/cli/resolver_command.hpp>
+#include <mtasts/cli/suggest.hpp>
+#include <mtasts/util/version.hpp>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <functional>
 #include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace {
 
@@ -35,6 +42,130 @@ void add_profile_option(CLI::App& command, core::Profile& profile, std::string& 
       ->each([&profile](const std::string& value) { profile = *core::parse_profile(value); });
 }
 
+// A CLI11 check: decimal digits only (no sign, "0x" or octal), from `min` to `max`. CLI11
+// prefixes the message with the option's name.
+CLI::Validator decimal(std::uint64_t min, std::uint64_t max)
+{
+  return CLI::Validator(
+      [min, max](std::string& text) {
+        const auto value = cli::parse_decimal_argument(text, min, max);
+        return value ? std::string() : value.error();
+      },
+      fmt::format("INT in [{} - {}]", min, max));
+}
+
+CLI::Validator seconds(double min, double max)
+{
+  return CLI::Validator(
+      [min, max](std::string& text) {
+        const auto value = cli::parse_seconds_argument(text, min, max);
+        return value ? std::string() : value.error();
+      },
+      fmt::format("SECONDS in [{} - {}]", min, max));
+}
+
+std::vector<std::string> subcommand_names(CLI::App* app)
+{
+  std::vector<std::string> names;
+  for (auto* sub : app->get_subcommands([](CLI::App*) { return true; })) {
+    names.push_back(sub->get_name());
+  }
+  return names;
+}
+
+CLI::App* find_subcommand(CLI::App* app, const std::string& name)
+{
+  for (auto* sub : app->get_subcommands([](CLI::App*) { return true; })) {
+    if (sub->get_name() == name) {
+      return sub;
+    }
+  }
+  return nullptr;
+}
+
+std::vector<std::string> long_options(CLI::App* app)
+{
+  std::vector<std::string> names{"--help"};
+  for (const auto* option : app->get_options()) {
+    for (const auto& name : option->get_lnames()) {
+      names.push_back("--" + name);
+    }
+  }
+  return names;
+}
+
+// The command path named by `args` and the first word that is not a command or an option the
+// command knows: unknown commands and options are reported with the closest match, before
+// CLI11 would say only "A subcommand is required" or "not expected".
+std::optional<std::string> find_unknown_word(CLI::App& app, const std::vector<std::string>& args)
+{
+  CLI::App* command = &app;
+  std::string path = "mtasts";
+  bool positional_seen = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto& arg = args[i];
+    if (arg == "--") {
+      return std::nullopt;
+    }
+    if (arg.starts_with("--")) {
+      const auto name = arg.substr(0, arg.find('='));
+      const auto known = long_options(command);
+      if (std::ranges::find(known, name) == known.end() &&
+          !(command == &app && name == "--version")) {
+        return cli::unknown_message("option", name, known, path);
+      }
+      if (arg.find('=') == std::string::npos) {
+        // Skip the value of an option that takes one (it may look like anything).
+        const auto* option = command->get_option_no_throw(name);
+        if (option != nullptr && option->get_type_size_max() > 0 && i + 1 < args.size()) {
+          ++i;
+        }
+      }
+      continue;
+    }
+    if (arg.starts_with('-') && arg.size() > 1) {
+      continue; // short options (-h): CLI11 knows them
+    }
+    if (positional_seen) {
+      continue;
+    }
+    const auto children = subcommand_names(command);
+    if (auto* child = find_subcommand(command, arg)) {
+      command = child;
+      path += " " + arg;
+      continue;
+    }
+    if (!children.empty() &&
+        (command->get_require_subcommand_min() > 0 ||
+         command->get_options([](const CLI::Option* option) { return option->get_positional(); })
+             .empty())) {
+      return cli::unknown_message("command", arg, children, command == &app ? "" : path);
+    }
+    positional_seen = true;
+  }
+  return std::nullopt;
+}
+
+// `mtasts help [COMMAND...]`: the help of that command.
+int print_help(CLI::App& app, const std::vector<std::string>& words, const cli::Io& io)
+{
+  CLI::App* command = &app;
+  std::string path = "mtasts";
+  for (const auto& word : words) {
+    auto* child = find_subcommand(command, word);
+    if (child == nullptr) {
+      return cli::usage_error(io, false,
+                              cli::unknown_message("command", word, subcommand_names(command),
+                                                   command == &app ? "" : path));
+    }
+    command = child;
+    path += " " + word;
+  }
+  // App::help() would describe the command selected on this command line (`help` itself).
+  io.out << command->get_formatter()->make_help(command, path, CLI::AppFormatMode::Normal);
+  return cli::exit_ok;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -42,7 +173,7 @@ int main(int argc, char** argv)
   CLI::App app{"mtasts: MTA-STS (RFC 8461) and SMTP TLS Reporting (RFC 8460) toolkit.\n"
                "Exit codes: 0 valid/ok, 1 invalid/problem found, 2 usage or I/O error."};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "mtasts 0.1.0");
+  app.set_version_flag("--version", "mtasts " + std::string(util::k_version));
 
   std::function<int(const cli::Io&)> run;
   const auto now =
@@ -61,7 +192,7 @@ int main(int argc, char** argv)
   lint_cmd->callback([&] { run = [&](const cli::Io& io) { return cli::policy_lint(lint, io); }; });
 
   cli::PolicyNewOptions fresh;
-  std::uint64_t max_age = fresh.max_age;
+  std::string max_age = std::to_string(fresh.max_age);
   auto* new_cmd = policy->add_subcommand(
       "new", "Generate a policy file, its _mta-sts and _smtp._tls records and a rollout plan");
   new_cmd->add_option("--mx", fresh.mx, "MX host pattern(s), e.g. mx1.example.com *.mx.example.com")
@@ -70,7 +201,7 @@ int main(int argc, char** argv)
       ->check(CLI::IsMember({"testing", "enforce", "none"}))
       ->capture_default_str();
   new_cmd->add_option("--max-age", max_age, "Seconds senders may cache the policy (0..31557600)")
-      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{31557600}))
+      ->check(decimal(0, 31557600))
       ->capture_default_str();
   new_cmd->add_option("--domain", fresh.domain, "The policy domain (e.g. example.com)");
   new_cmd->add_option("--rua", fresh.rua, "TLSRPT report URI(s); default mailto:tlsrpt@DOMAIN");
@@ -78,7 +209,7 @@ int main(int argc, char** argv)
   new_cmd->add_flag("--policy-only", fresh.policy_only, "Print only the policy file (CRLF lines)");
   new_cmd->add_flag("--json", fresh.json, "Print one JSON document");
   new_cmd->callback([&] {
-    fresh.max_age = static_cast<std::uint32_t>(max_age);
+    fresh.max_age = static_cast<std::uint32_t>(*cli::parse_decimal_argument(max_age, 0, 31557600));
     fresh.now = now;
     run = [&](const cli::Io& io) { return cli::policy_new(fresh, io); };
   });
@@ -117,6 +248,7 @@ int main(int argc, char** argv)
   auto* report = app.add_subcommand("report", "Read and validate TLSRPT reports (RFC 8460 §4)");
   report->require_subcommand(1);
   cli::ReportOptions reports;
+  std::string report_profile;
   auto* show_cmd = report->add_subcommand(
       "show", "Summarise reports: sessions, success rate, failures explained with fixes");
   auto* validate_cmd =
@@ -125,42 +257,58 @@ int main(int argc, char** argv)
     command->add_option("FILE", reports.files, "Report file(s): .json, .json.gz, or - for stdin")
         ->required();
     command->add_flag("--json", reports.json, "Print one JSON document");
+    command
+        ->add_option("--profile", report_profile,
+                     command == show_cmd
+                         ? "strict (RFC 8460 as written) or compatible (default: what real "
+                           "senders send)"
+                         : "strict (default: RFC 8460 as written) or compatible (what real "
+                           "senders send)")
+        ->check(CLI::IsMember({"strict", "compatible"}));
   }
-  show_cmd->callback(
-      [&] { run = [&](const cli::Io& io) { return cli::report_show(reports, io); }; });
-  validate_cmd->callback(
-      [&] { run = [&](const cli::Io& io) { return cli::report_validate(reports, io); }; });
+  const auto report_callback = [&](bool show) {
+    if (!report_profile.empty()) {
+      reports.profile = core::parse_profile(report_profile);
+    }
+    run = [&, show](const cli::Io& io) {
+      return show ? cli::report_show(reports, io) : cli::report_validate(reports, io);
+    };
+  };
+  show_cmd->callback([&] { report_callback(true); });
+  validate_cmd->callback([&] { report_callback(false); });
 
   // --- check
   cli::CheckCommandOptions checks;
-  double timeout_seconds = 10;
-  std::size_t concurrency = checks.check.concurrency;
+  std::string timeout_text = "10";
+  std::string concurrency_text = std::to_string(checks.check.concurrency);
   auto* check_cmd = app.add_subcommand(
       "check", "Check domains as an MTA-STS sender sees them (DNS, policy, MX, STARTTLS, TLSRPT)");
   check_cmd->add_option("DOMAIN", checks.domains, "Domain(s) to check");
-  check_cmd->add_option("--file", checks.file, "More domains, one per line")
-      ->check(CLI::ExistingFile);
+  check_cmd->add_option("--file", checks.file, "More domains, one per line");
   check_cmd->add_option("--dns-server", checks.check.dns.servers,
                         "Send every DNS query to IP[:PORT] (repeatable); default /etc/resolv.conf");
   check_cmd->add_option("--trust-anchor", checks.check.dns.trust_anchor_file,
                         "DNSSEC trust anchors (DS/DNSKEY file); default the root key");
   check_cmd->add_option("--ca-file", checks.check.ca_file,
                         "PEM trust anchors for HTTPS and SMTP; default the system store");
-  check_cmd->add_option("--timeout", timeout_seconds, "Seconds per network step")
-      ->check(CLI::Range(0.1, 600.0))
+  check_cmd->add_option("--timeout", timeout_text, "Seconds per network step")
+      ->check(seconds(0.1, 600.0))
       ->capture_default_str();
   bool no_smtp = false;
   check_cmd->add_flag("--no-smtp", no_smtp, "Skip the STARTTLS probes of the MX hosts");
-  check_cmd->add_option("--concurrency", concurrency, "Domains checked at the same time")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{1024}))
+  check_cmd->add_option("--concurrency", concurrency_text, "Domains checked at the same time")
+      ->check(decimal(1, 1024))
       ->capture_default_str();
   check_cmd->add_flag("--json", checks.json, "Print one JSON document");
   check_cmd->callback([&] {
+    const auto timeout_seconds = *cli::parse_seconds_argument(timeout_text, 0.1, 600.0);
     const auto timeout = std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
     checks.check.timeout = timeout;
     checks.check.dns.timeout = timeout;
+    checks.check.dns.dnssec = net::DnssecMode::if_available;
     checks.check.smtp = !no_smtp;
-    checks.check.concurrency = concurrency;
+    checks.check.concurrency =
+        static_cast<std::size_t>(*cli::parse_decimal_argument(concurrency_text, 1, 1024));
     checks.check.now = now;
     checks.progress = isatty(STDERR_FILENO) == 1;
     run = [&](const cli::Io& io) { return cli::check(checks, io); };
@@ -179,6 +327,8 @@ int main(int argc, char** argv)
                         "Send all DNS here (IP or IP:PORT) instead of the system resolver");
     command->add_option("--trust-anchor", daemon.trust_anchor, "DNSSEC trust anchors (DS/DNSKEY)");
     command->add_option("--ca-file", daemon.ca_file, "Trust these PEM roots, not the system store");
+    command->add_option("--admin-token-file", daemon.admin_token_file,
+                        "Bearer token of the admin listener (a file)");
   };
   add_daemon_options(resolver_cmd);
   resolver_cmd->add_option("--listen", daemon.listen,
@@ -186,49 +336,79 @@ int main(int argc, char** argv)
   resolver_cmd->add_option("--cache", daemon.cache,
                            "memory:, sqlite:///PATH (default) or redis://HOST:PORT[/DB]");
   resolver_cmd->add_option("--admin-listen", daemon.admin_listen,
-                           "Metrics/query/flush HTTP listener, IP:PORT (\"\" = off)");
+                           "Metrics/query/flush HTTP listener: IP:PORT or unix:PATH (\"\" = off)");
   resolver_cmd->add_option("--log-level", daemon.log_level, "error, warn, info, debug")
       ->check(CLI::IsMember({"error", "warn", "info", "debug", "trace", "off"}));
   resolver_cmd->add_flag("--check-config", daemon.check_config,
-                         "Validate the configuration, print it and exit");
+                         "Run every startup check, print the configuration as TOML and exit");
   resolver_cmd->require_subcommand(0, 1);
   resolver_cmd->callback([&] {
     if (resolver_cmd->get_subcommands().empty()) {
       run = [&](const cli::Io& io) { return cli::resolver_run(daemon, io); };
     }
   });
-  auto* query_cmd =
-      resolver_cmd->add_subcommand("query", "What the daemon answers for DOMAIN, and why (JSON)");
+  auto* query_cmd = resolver_cmd->add_subcommand(
+      "query", "What the daemon answers for DOMAIN, and why (text, or JSON with --json)");
   add_daemon_options(query_cmd);
-  query_cmd->add_option("DOMAIN", query.key, "The lookup key, as Postfix sends it")->required();
-  query_cmd->add_option("--map", query.map, "Socketmap name (zone)")->capture_default_str();
-  query_cmd->add_option("--admin", query.admin, "The daemon's admin listener, IP:PORT");
-  query_cmd->add_flag("--direct", query.direct,
+  query_cmd->add_option("DOMAIN", query.request.key, "The lookup key, as Postfix sends it")
+      ->required();
+  query_cmd->add_option("--map", query.request.map, "Socketmap name (zone)")->capture_default_str();
+  query_cmd->add_option("--admin", query.request.admin,
+                        "The daemon's admin listener, IP:PORT or unix:PATH");
+  query_cmd->add_flag("--direct", query.request.direct,
                       "Resolve in this process without a daemon or cache");
+  query_cmd->add_flag("--json", query.json, "Print one JSON document");
   query_cmd->callback(
       [&] { run = [&](const cli::Io& io) { return cli::resolver_query(daemon, query, io); }; });
   auto* flush_cmd = resolver_cmd->add_subcommand(
       "flush", "Make a running daemon forget DOMAIN's policy (or --all)");
   add_daemon_options(flush_cmd);
-  flush_cmd->add_option("DOMAIN", flush.domain, "The policy domain");
-  flush_cmd->add_flag("--all", flush.all, "Forget every domain");
-  flush_cmd->add_option("--admin", flush.admin, "The daemon's admin listener, IP:PORT");
+  flush_cmd->add_option("DOMAIN", flush.request.domain, "The policy domain");
+  flush_cmd->add_flag("--all", flush.request.all, "Forget every domain");
+  flush_cmd->add_option("--admin", flush.request.admin,
+                        "The daemon's admin listener, IP:PORT or unix:PATH");
+  flush_cmd->add_flag("--json", flush.json, "Print one JSON document (also the default)");
   flush_cmd->callback(
       [&] { run = [&](const cli::Io& io) { return cli::resolver_flush(daemon, flush, io); }; });
 
-  // --- tour
+  // --- codes
+  cli::CodesOptions codes;
+  auto* codes_cmd = app.add_subcommand(
+      "codes", "List every problem, diagnostic and RFC 8460 result-type code with its fix");
+  codes_cmd->add_flag("--json", codes.json, "Print one JSON document");
+  codes_cmd->add_flag("--markdown", codes.markdown, "Print the Markdown of docs/CODES.md");
+  codes_cmd->callback([&] { run = [&](const cli::Io& io) { return cli::codes(codes, io); }; });
+
+  // --- tour, help
   auto* tour_cmd = app.add_subcommand("tour", "A short guided tour on built-in example data");
   tour_cmd->callback([&] { run = [&](const cli::Io& io) { return cli::tour(io, now); }; });
+  std::vector<std::string> help_words;
+  auto* help_cmd = app.add_subcommand("help", "Show the help of mtasts or of one command");
+  help_cmd->add_option("COMMAND", help_words, "A command path, e.g. policy lint");
+  help_cmd->callback(
+      [&] { run = [&](const cli::Io& io) { return print_help(app, help_words, io); }; });
 
+  const std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);
+  const bool json = std::ranges::find(args, "--json") != args.end();
+  const cli::Io io{std::cout, std::cerr, !json && stdout_wants_color()};
+  if (args.empty()) {
+    std::cout << app.help();
+    return cli::exit_usage;
+  }
+  if (const auto unknown = find_unknown_word(app, args)) {
+    return cli::usage_error(io, json, *unknown + " (run 'mtasts help' or add --help to a command)");
+  }
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& error) {
-    const int code = app.exit(error);
-    return code == 0 ? cli::exit_ok : cli::exit_usage;
+    return cli::usage_error(io, json, error.what());
   }
-  const bool wants_json =
-      lint.json || fresh.json || match.json || records.json || reports.json || checks.json;
-  const cli::Io io{std::cout, std::cerr, !wants_json && stdout_wants_color()};
   const int code = run(io);
   std::cout.flush();
   return code;

@@ -2,24 +2,25 @@
 
 namespace mtasts::check {
 
-std::string_view severity_name(Severity severity)
+void add_problem(Problems& problems, const core::CodeInfo& code, bool strict, std::string message,
+                 boost::json::object evidence)
 {
-  switch (severity) {
-  case Severity::error:
-    return "error";
-  case Severity::warning:
-    return "warning";
-  case Severity::info:
-    return "info";
-  }
-  return "error";
+  add_problem(problems, code, core::severity_in(code, strict), std::move(message),
+              std::move(evidence));
+}
+
+void add_problem(Problems& problems, const core::CodeInfo& code, Severity severity,
+                 std::string message, boost::json::object evidence)
+{
+  problems.push_back(
+      Problem{std::string(code.code), severity, std::move(message), std::move(evidence)});
 }
 
 boost::json::object problem_to_json(const Problem& problem)
 {
   boost::json::object object;
   object["code"] = problem.code;
-  object["severity"] = severity_name(problem.severity);
+  object["severity"] = core::severity_name(problem.severity);
   object["message"] = problem.message;
   object["evidence"] = problem.evidence;
   return object;

@@ -1,26 +1,20 @@
-// One finding of `mtasts check`: a stable code, a severity, a plain-English message and the
-// evidence it was computed from (DESIGN.md "Evidence, not booleans"). Codes are RFC 8460 §4.3
-// result types wherever one fits (`sts-policy-fetch-error`, `sts-policy-invalid`,
-// `sts-webpki-invalid`, `starttls-not-supported`, `certificate-host-mismatch`,
-// `certificate-expired`, `certificate-not-trusted`, `validation-failure`), so a checker finding
-// names a failure exactly as a sender's TLSRPT report would. The other codes are stable
-// kebab-case names, listed with their severity in checker.hpp.
+// One finding of `mtasts check`: a registered code (core/codes.hpp: the checker's own codes and
+// the RFC 8460 result types), a severity, a plain-English message and the evidence it was
+// computed from (DESIGN.md "Evidence, not booleans"). Codes are RFC 8460 §4.3 result types
+// wherever one fits, so a checker finding names a failure exactly as a sender's TLSRPT report
+// would.
 #pragma once
+
+#include <mtasts/core/codes.hpp>
 
 #include <boost/json/object.hpp>
 
-#include <cstdint>
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace mtasts::check {
 
-// `info` reports a fact worth knowing that needs no action (testing mode, the TLSRPT rua).
-enum class Severity : std::uint8_t { error, warning, info };
-
-// "error", "warning", "info".
-std::string_view severity_name(Severity severity);
+using core::Severity;
 
 struct Problem
 {
@@ -31,6 +25,16 @@ struct Problem
 };
 
 using Problems = std::vector<Problem>;
+
+// Appends a finding of registry entry `code` with its severity in a strict context (`strict`:
+// the policy is in mode enforce, or the finding is about DANE, which applies whatever the mode)
+// or not.
+void add_problem(Problems& problems, const core::CodeInfo& code, bool strict, std::string message,
+                 boost::json::object evidence);
+// The same with a severity the caller decides (a context the registry's meaning describes, such
+// as dns-error for `_smtp._tls`, a warning).
+void add_problem(Problems& problems, const core::CodeInfo& code, Severity severity,
+                 std::string message, boost::json::object evidence);
 
 // {"code", "severity", "message", "evidence"}.
 boost::json::object problem_to_json(const Problem& problem);

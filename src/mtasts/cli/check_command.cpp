@@ -2,6 +2,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <optional>
@@ -12,17 +13,38 @@ namespace mtasts::cli {
 
 namespace {
 
-Tone tone_of(check::Severity severity)
+Tone tone_of(core::Severity severity)
 {
   switch (severity) {
-  case check::Severity::error:
+  case core::Severity::error:
     return Tone::bad;
-  case check::Severity::warning:
+  case core::Severity::warning:
     return Tone::warn;
-  case check::Severity::info:
+  case core::Severity::info:
     return Tone::dim;
   }
   return Tone::bad;
+}
+
+// A URL or a mail address where a domain belongs: the domain it names, to suggest.
+std::optional<std::string> misplaced_domain(std::string_view argument, std::string& what)
+{
+  if (const auto scheme = argument.find("://"); scheme != std::string_view::npos) {
+    what = "a URL";
+    auto rest = argument.substr(scheme + 3);
+    rest = rest.substr(0, rest.find_first_of("/?#"));
+    rest = rest.substr(rest.rfind('@') == std::string_view::npos ? 0 : rest.rfind('@') + 1);
+    rest = rest.substr(0, rest.find(':'));
+    if (rest.starts_with("mta-sts.")) {
+      rest.remove_prefix(8);
+    }
+    return std::string(rest);
+  }
+  if (const auto at = argument.rfind('@'); at != std::string_view::npos) {
+    what = "a mail address";
+    return std::string(argument.substr(at + 1));
+  }
+  return std::nullopt;
 }
 
 std::string trimmed(const std::string& line)
@@ -41,8 +63,12 @@ void print_result(const Io& io, const check::DomainResult& result)
          << (result.mode ? core::mode_name(*result.mode) : std::string_view("no policy")) << "  "
          << (result.ok() ? paint(io, Tone::good, "ok") : paint(io, Tone::bad, "FAIL")) << '\n';
   for (const auto& problem : result.problems) {
-    io.out << "  " << paint(io, tone_of(problem.severity), check::severity_name(problem.severity))
+    io.out << "  " << paint(io, tone_of(problem.severity), core::severity_name(problem.severity))
            << " [" << problem.code << "] " << problem.message << '\n';
+  }
+  if (result.sender) {
+    io.out << "  " << paint(io, Tone::dim, "sender") << ": " << result.sender->reply << " ("
+           << result.sender->answer.reason << ")\n";
   }
 }
 
@@ -97,8 +123,7 @@ int check(const CheckCommandOptions& options, const Io& io)
   if (!options.file.empty()) {
     auto text = read_input(options.file);
     if (!text) {
-      io.err << "mtasts check: " << text.error() << '\n';
-      return exit_usage;
+      return usage_error(io, options.json, text.error(), ErrorKind::io);
     }
     std::istringstream lines(*text);
     for (std::string line; std::getline(lines, line);) {
@@ -109,8 +134,17 @@ int check(const CheckCommandOptions& options, const Io& io)
     }
   }
   if (domains.empty()) {
-    io.err << "mtasts check: no domain given (arguments or --file)\n";
-    return exit_usage;
+    return usage_error(io, options.json, "check: no domain given (arguments or --file)");
+  }
+  for (const auto& domain : domains) {
+    std::string what;
+    if (const auto suggestion = misplaced_domain(domain, what)) {
+      return usage_error(io, options.json,
+                         fmt::format("check: '{}' is {}, not a domain{}", domain, what,
+                                     suggestion->empty()
+                                         ? std::string()
+                                         : fmt::format("; did you mean '{}'?", *suggestion)));
+    }
   }
   const std::size_t total = domains.size();
   Progress progress(io, total, options.progress);
@@ -135,25 +169,31 @@ int check(const CheckCommandOptions& options, const Io& io)
     progress.draw();
   };
   progress.draw();
-  auto results = check::run_checks(check_options, std::move(domains));
+  auto run = check::run_checks(check_options, std::move(domains));
   progress.clear();
-  if (!results) {
-    io.err << "mtasts check: " << results.error() << '\n';
-    return exit_usage;
+  if (!run) {
+    return usage_error(io, options.json, "check: " + run.error());
   }
-  const bool ok = std::ranges::all_of(*results, &check::DomainResult::ok);
+  const auto& results = run->results;
+  const bool ok = std::ranges::all_of(results, &check::DomainResult::ok);
   if (options.json) {
     boost::json::array array;
-    for (const auto& result : *results) {
+    for (const auto& result : results) {
       array.push_back(check::domain_result_to_json(result));
     }
     boost::json::object document;
     document["domains"] = std::move(array);
     document["ok"] = ok;
+    document["dnssec"] =
+        boost::json::object{{"validated", run->dnssec.validated}, {"detail", run->dnssec.detail}};
     print_json(io, document);
   } else {
-    for (; printed < results->size(); ++printed) { // none left unless a callback was skipped
-      print_result(io, (*results)[printed]);
+    for (; printed < results.size(); ++printed) { // none left unless a callback was skipped
+      print_result(io, results[printed]);
+    }
+    if (!run->dnssec.validated) {
+      io.err << "mtasts check: note: DNSSEC was not validated (" << run->dnssec.detail
+             << "): DANE and dnssec-invalid findings need a trust anchor\n";
     }
   }
   return ok ? exit_ok : exit_problem;

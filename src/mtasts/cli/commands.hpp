@@ -1,4 +1,4 @@
-// The offline subcommands of `mtasts` (policy, record, report, tour). Each takes its parsed
+// The offline subcommands of `mtasts` (policy, record, report, codes, tour). Each takes its parsed
 // options and an Io, writes human text or one JSON document to io.out, and returns an ExitCode.
 // The clock is read by the caller and passed in, so every command is reproducible in tests.
 #pragma once
@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,11 +60,23 @@ struct ReportOptions
 {
   std::vector<std::string> files; // .json, .json.gz or "-"
   bool json = false;
+  // `validate` holds reports to RFC 8460 (strict, the default there); `show` reads what real
+  // senders send (compatible) and explains it.
+  std::optional<core::Profile> profile;
 };
 int report_show(const ReportOptions& options, const Io& io);
 int report_validate(const ReportOptions& options, const Io& io);
 // `report show` for a report already in memory, labelled `name`.
 int report_show_bytes(std::string_view name, std::string_view bytes, const Io& io);
+
+struct CodesOptions
+{
+  bool json = false;
+  bool markdown = false; // the Markdown of docs/CODES.md
+};
+// Lists the code registry (core/codes.hpp): every code with its severities, meaning, fix and
+// RFC section.
+int codes(const CodesOptions& options, const Io& io);
 
 // A short guided tour on built-in example data: generate, lint and match a policy, check the
 // records, read a sample report.

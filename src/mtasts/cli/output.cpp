@@ -150,4 +150,17 @@ std::string paint(const Io& io, Tone tone, std::string_view text)
   return fmt::format("\033[{}m{}\033[0m", code, text);
 }
 
+int usage_error(const Io& io, bool json, std::string_view message, ErrorKind kind)
+{
+  if (json) {
+    print_json(
+        io, boost::json::object{
+                {"error", boost::json::object{{"kind", kind == ErrorKind::usage ? "usage" : "io"},
+                                              {"message", message}}}});
+  } else {
+    io.err << "mtasts: " << message << '\n';
+  }
+  return exit_usage;
+}
+
 } // namespace mtasts::cli

@@ -47,6 +47,14 @@ void print_diagnostics(const Io& io, const core::Diagnostics& diagnostics, Posit
 // Writes a JSON document followed by a newline.
 void print_json(const Io& io, const boost::json::value& document);
 
+// A usage error (a bad argument: exit 2) or an I/O error (an unreadable file: exit 2). With
+// `json` it is the one JSON document on standard output,
+//   {"error": {"kind": "usage" | "io", "message": "..."}},
+// otherwise "mtasts: <message>" on standard error. Returns exit_usage.
+enum class ErrorKind : std::uint8_t { usage, io };
+int usage_error(const Io& io, bool json, std::string_view message,
+                ErrorKind kind = ErrorKind::usage);
+
 enum class Tone : std::uint8_t { good, bad, warn, dim, bold };
 // `text` wrapped in an ANSI colour when io.color is set.
 std::string paint(const Io& io, Tone tone, std::string_view text);

@@ -66,8 +66,7 @@ int policy_lint(const PolicyLintOptions& options, const Io& io)
 {
   const auto body = read_input(options.file);
   if (!body) {
-    io.err << "mtasts: " << body.error() << '\n';
-    return exit_usage;
+    return usage_error(io, options.json, body.error(), ErrorKind::io);
   }
   const auto result = core::parse_policy(*body, options.profile);
   if (options.json) {
@@ -106,36 +105,49 @@ int policy_new(const PolicyNewOptions& options, const Io& io)
 {
   const auto mode = core::parse_mode(options.mode);
   if (!mode) {
-    io.err << "mtasts: --mode must be enforce, testing or none\n";
-    return exit_usage;
+    return usage_error(io, options.json, "--mode must be enforce, testing or none");
   }
   std::string domain;
   if (!options.domain.empty()) {
     auto normalized = core::normalize_host(options.domain);
-    if (!normalized) {
-      io.err << "mtasts: --domain: " << normalized.error() << '\n';
-      return exit_usage;
+    const auto as_name = normalized ? core::parse_mx_pattern(*normalized)
+                                    : util::Expected<core::MxPattern, core::MxPatternError>(
+                                          util::Unexpected(core::MxPatternError::label_syntax));
+    if (!normalized || !as_name || as_name->is_wildcard()) {
+      return usage_error(io, options.json,
+                         fmt::format("--domain: '{}' is not a domain name{}", options.domain,
+                                     normalized ? "" : ": " + normalized.error()));
     }
     domain = std::move(*normalized);
   }
   const std::string id = options.id.empty() ? core::make_sts_id(options.now) : options.id;
   if (!core::is_valid_sts_id(id)) {
-    io.err << "mtasts: --id must be 1 to 32 letters and digits\n";
-    return exit_usage;
+    return usage_error(io, options.json, "--id must be 1 to 32 letters and digits");
   }
 
   // Build the body and lint it with the strict profile: what we print must pass our own linter.
+  // Advice from practice (a short max_age) is passed on as warnings; anything else is refused.
   std::string draft = fmt::format("version: STSv1\nmode: {}\n", options.mode);
   for (const auto& pattern : options.mx) {
     draft += fmt::format("mx: {}\n", pattern);
   }
   draft += fmt::format("max_age: {}\n", options.max_age);
   const auto linted = core::parse_policy(draft, core::Profile::strict);
-  if (!linted.ok() || core::count(linted.diagnostics, core::Severity::warning) != 0) {
-    io.err << "mtasts: the requested policy is not valid:\n";
-    const Io to_err{io.err, io.err, false};
-    print_diagnostics(to_err, linted.diagnostics, PositionStyle::line);
-    return exit_usage;
+  core::Diagnostics advice;
+  core::Diagnostics refused;
+  for (const auto& diagnostic : linted.diagnostics) {
+    const bool practice =
+        diagnostic.code == "max-age-short" || diagnostic.code == "enforce-max-age-zero";
+    (practice && diagnostic.severity == core::Severity::warning ? advice : refused)
+        .push_back(diagnostic);
+  }
+  if (!linted.ok() || !refused.empty()) {
+    std::string message = "the requested policy is not valid:";
+    for (const auto& diagnostic : refused) {
+      message += fmt::format(" [{}] {};", diagnostic.code, diagnostic.message);
+    }
+    message.pop_back();
+    return usage_error(io, options.json, message);
   }
   const auto& policy = *linted.value;
   const std::string body = core::serialize_policy(policy);
@@ -150,10 +162,12 @@ int policy_new(const PolicyNewOptions& options, const Io& io)
   if (!rua.empty()) {
     const auto checked = core::parse_tlsrpt_record(tlsrpt_text, core::Profile::strict);
     if (!checked.ok()) {
-      io.err << "mtasts: --rua is not valid:\n";
-      const Io to_err{io.err, io.err, false};
-      print_diagnostics(to_err, checked.diagnostics, PositionStyle::record);
-      return exit_usage;
+      std::string message = "--rua is not valid:";
+      for (const auto& diagnostic : checked.diagnostics) {
+        message += fmt::format(" [{}] {};", diagnostic.code, diagnostic.message);
+      }
+      message.pop_back();
+      return usage_error(io, options.json, message);
     }
   }
   core::StsRecord sts;
@@ -165,10 +179,6 @@ int policy_new(const PolicyNewOptions& options, const Io& io)
   const std::string url = fmt::format("https://mta-sts.{}/.well-known/mta-sts.txt",
                                       domain.empty() ? "<your-domain>" : domain);
 
-  if (options.policy_only) {
-    io.out << body;
-    return exit_ok;
-  }
   if (options.json) {
     boost::json::object document;
     document["policy"] = body;
@@ -182,10 +192,21 @@ int policy_new(const PolicyNewOptions& options, const Io& io)
                                   {"name", tlsrpt_name}, {"type", "TXT"}, {"value", tlsrpt_text}});
     document["records"] = std::move(records);
     document["plan"] = k_rollout_plan;
+    boost::json::array warnings;
+    for (const auto& diagnostic : advice) {
+      warnings.push_back(diagnostic_to_json(diagnostic, PositionStyle::line));
+    }
+    document["warnings"] = std::move(warnings);
     print_json(io, document);
     return exit_ok;
   }
-
+  for (const auto& diagnostic : advice) {
+    io.err << "mtasts: warning [" << diagnostic.code << "] " << diagnostic.message << '\n';
+  }
+  if (options.policy_only) {
+    io.out << body;
+    return exit_ok;
+  }
   io.out << paint(io, Tone::bold, "# 1. Policy file") << '\n';
   io.out << "# Serve at " << url << "\n# over HTTPS (certificate valid for mta-sts."
          << (domain.empty() ? "<your-domain>" : domain)
@@ -209,8 +230,7 @@ int policy_match(const PolicyMatchOptions& options, const Io& io)
 {
   const auto body = read_input(options.file);
   if (!body) {
-    io.err << "mtasts: " << body.error() << '\n';
-    return exit_usage;
+    return usage_error(io, options.json, body.error(), ErrorKind::io);
   }
   const auto result = core::parse_policy(*body, options.profile);
   bool all_match = result.ok();

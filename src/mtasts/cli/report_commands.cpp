@@ -192,7 +192,7 @@ struct LoadedReport
   core::Checked<core::Report> parsed;
 };
 
-std::vector<LoadedReport> load_reports(const std::vector<std::string>& files)
+std::vector<LoadedReport> load_reports(const std::vector<std::string>& files, core::Profile profile)
 {
   std::vector<LoadedReport> loaded;
   for (const auto& file : files) {
@@ -202,7 +202,7 @@ std::vector<LoadedReport> load_reports(const std::vector<std::string>& files)
       entry.read_error = bytes.error();
     } else {
       entry.readable = true;
-      entry.parsed = core::parse_report(*bytes);
+      entry.parsed = core::parse_report(*bytes, profile);
     }
     loaded.push_back(std::move(entry));
   }
@@ -263,7 +263,9 @@ void print_status_line(const Io& io, const LoadedReport& entry)
 
 int run_reports(const ReportOptions& options, const Io& io, bool show)
 {
-  const auto loaded = load_reports(options.files);
+  const auto profile =
+      options.profile.value_or(show ? core::Profile::compatible : core::Profile::strict);
+  const auto loaded = load_reports(options.files, profile);
   const int code = exit_code_of(loaded);
   if (options.json) {
     boost::json::array files;
@@ -271,6 +273,7 @@ int run_reports(const ReportOptions& options, const Io& io, bool show)
       files.push_back(file_to_json(entry, show));
     }
     print_json(io, boost::json::object{{"valid", code == exit_ok},
+                                       {"profile", core::profile_name(profile)},
                                        {show ? "reports" : "files", std::move(files)}});
     return code;
   }
@@ -302,7 +305,8 @@ int report_validate(const ReportOptions& options, const Io& io)
 
 int report_show_bytes(std::string_view name, std::string_view bytes, const Io& io)
 {
-  const LoadedReport entry{std::string(name), true, {}, core::parse_report(bytes)};
+  const LoadedReport entry{
+      std::string(name), true, {}, core::parse_report(bytes, core::Profile::compatible)};
   print_status_line(io, entry);
   if (entry.parsed.ok()) {
     print_report(io, *entry.parsed.value);

@@ -1,114 +1,89 @@
 #include <mtasts/cli/resolver_command.hpp>
-#include <mtasts/net/asio.hpp>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
-#include <boost/url/encode.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
 
 namespace mtasts::cli {
 
 namespace {
 
-namespace asio = net::asio;
-namespace beast = boost::beast;
-namespace http = boost::beast::http;
+namespace json = boost::json;
 
-struct HttpResult
+std::string text_of(const json::object& object, std::string_view key)
 {
-  int status = 0;
-  std::string body;
-  std::string error;
-};
-
-// One request to the daemon's admin listener ("IP:PORT" or "[IPv6]:PORT"), 30 s overall.
-HttpResult admin_request(const std::string& admin, http::verb verb, const std::string& target)
-{
-  HttpResult result;
-  std::string host = admin;
-  std::string port;
-  const auto colon = admin.rfind(':');
-  if (colon == std::string::npos) {
-    result.error = "admin address \"" + admin + "\" is not IP:PORT";
-    return result;
-  }
-  host = admin.substr(0, colon);
-  port = admin.substr(colon + 1);
-  if (host.starts_with('[') && host.ends_with(']')) {
-    host = host.substr(1, host.size() - 2);
-  }
-  asio::io_context io;
-  beast::tcp_stream stream(io);
-  boost::system::error_code ec;
-  const auto address = asio::ip::make_address(host, ec);
-  unsigned short port_number = 0;
-  try {
-    port_number = static_cast<unsigned short>(std::stoul(port));
-  } catch (const std::exception&) {
-    ec = asio::error::invalid_argument;
-  }
-  if (ec) {
-    result.error = "admin address \"" + admin + "\" is not IP:PORT";
-    return result;
-  }
-  stream.expires_after(std::chrono::seconds(30));
-  http::request<http::string_body> request{verb, target, 11};
-  request.set(http::field::host, admin);
-  request.set(http::field::user_agent, "mtasts");
-  request.prepare_payload();
-  http::response<http::string_body> response;
-  beast::flat_buffer buffer;
-  stream.async_connect(
-      asio::ip::tcp::endpoint(address, port_number), [&](boost::system::error_code connect_error) {
-        if (connect_error) {
-          ec = connect_error;
-          return;
-        }
-        http::async_write(stream, request, [&](boost::system::error_code write_error, std::size_t) {
-          if (write_error) {
-            ec = write_error;
-            return;
-          }
-          http::async_read(
-              stream, buffer, response,
-              [&](boost::system::error_code read_error, std::size_t) { ec = read_error; });
-        });
-      });
-  io.run();
-  if (ec) {
-    result.error = "cannot reach the resolver's admin listener at " + admin + ": " + ec.message();
-    return result;
-  }
-  result.status = static_cast<int>(response.result_int());
-  result.body = response.body();
-  return result;
-}
-
-std::string encoded(std::string_view text)
-{
-  return boost::urls::encode(text, boost::urls::unreserved_chars);
-}
-
-std::string admin_address(const resolver::DaemonOptions& options, const std::string& given,
-                          std::string& error)
-{
-  if (!given.empty()) {
-    return given;
-  }
-  auto config = resolver::effective_config(options);
-  if (!config) {
-    error = config.error();
+  const auto* value = object.if_contains(key);
+  if (value == nullptr || value->is_null()) {
     return {};
   }
-  if (config->admin_listen.empty()) {
-    error = "the configuration has no admin_listen; give --admin IP:PORT";
+  if (value->is_string()) {
+    return std::string(value->as_string());
   }
-  return config->admin_listen;
+  return json::serialize(*value);
+}
+
+int client_failure(const Io& io, bool json_output, const resolver::ClientError& error)
+{
+  if (error.kind == resolver::ClientError::Kind::usage) {
+    return usage_error(io, json_output, "resolver: " + error.message);
+  }
+  if (json_output) {
+    print_json(io, json::object{{"error", json::object{{"kind", "unreachable"},
+                                                       {"message", error.message}}}});
+  } else {
+    io.err << "mtasts resolver: " << error.message
+           << " (is the daemon running? query --direct resolves without it)\n";
+  }
+  return exit_problem;
+}
+
+// postmap -q style: the reply Postfix gets, then why, one fact per line.
+void print_explanation(const Io& io, const json::object& e)
+{
+  io.out << text_of(e, "answer") << '\n';
+  io.out << "  reason: " << text_of(e, "reason");
+  if (const auto failure = text_of(e, "failure"); !failure.empty()) {
+    io.out << " (" << failure << ")";
+  }
+  io.out << '\n';
+  if (const auto detail = text_of(e, "detail"); !detail.empty()) {
+    io.out << "  detail: " << detail << '\n';
+  }
+  if (const auto* cached = e.if_contains("cached_policy"); cached && cached->is_object()) {
+    const auto& policy = cached->as_object();
+    std::vector<std::string> mx;
+    if (const auto* list = policy.if_contains("mx"); list && list->is_array()) {
+      for (const auto& pattern : list->as_array()) {
+        mx.emplace_back(pattern.as_string());
+      }
+    }
+    io.out << fmt::format(
+        "  policy: id {} mode {} max_age {} mx {}; fetched {}, {} until {}\n",
+        text_of(policy, "id"), text_of(policy, "mode"), text_of(policy, "max_age"),
+        fmt::join(mx, ", "), text_of(policy, "fetched_at"),
+        text_of(policy, "valid") == "true" ? "valid" : "expired", text_of(policy, "expires_at"));
+  } else if (e.contains("cached_policy")) {
+    io.out << "  policy: none cached\n";
+  }
+  if (const auto dane = text_of(e, "dane"); !dane.empty()) {
+    io.out << "  dane: " << dane << '\n';
+  }
+  if (const auto* backoff = e.if_contains("fetch_backoff"); backoff && backoff->is_object()) {
+    io.out << fmt::format("  fetch backoff: id {} until {}\n", text_of(backoff->as_object(), "id"),
+                          text_of(backoff->as_object(), "until"));
+  }
+  if (const auto* observations = e.if_contains("observations");
+      observations && observations->is_array()) {
+    for (const auto& item : observations->as_array()) {
+      const auto& o = item.as_object();
+      io.out << fmt::format("  observed (as under enforce): {} {} {}{}\n", text_of(o, "mx_host"),
+                            text_of(o, "outcome"), text_of(o, "result_type"),
+                            text_of(o, "detail").empty() ? "" : ": " + text_of(o, "detail"));
+    }
+  }
+  if (const auto cache = text_of(e, "cache"); !cache.empty()) {
+    io.out << "  cache: " << cache << '\n';
+  }
 }
 
 } // namespace
@@ -121,48 +96,28 @@ int resolver_run(const resolver::DaemonOptions& options, const Io& io)
 int resolver_query(const resolver::DaemonOptions& options, const ResolverQueryOptions& query,
                    const Io& io)
 {
-  if (query.direct) {
-    return resolver::query_direct(options, query.key, query.map, io.out, io.err);
+  const auto result = resolver::query_resolver(options, query.request);
+  if (!result) {
+    return client_failure(io, query.json, result.error());
   }
-  std::string error;
-  const auto admin = admin_address(options, query.admin, error);
-  if (!error.empty()) {
-    io.err << "mtasts resolver query: " << error << '\n';
-    return exit_usage;
+  if (query.json) {
+    print_json(io, *result);
+  } else {
+    print_explanation(io, *result);
   }
-  const auto result = admin_request(
-      admin, http::verb::get, "/query?domain=" + encoded(query.key) + "&map=" + encoded(query.map));
-  if (!result.error.empty()) {
-    io.err << "mtasts resolver query: " << result.error
-           << " (is the daemon running? --direct resolves without it)\n";
-    return exit_problem;
-  }
-  io.out << result.body;
-  return result.status == 200 ? exit_ok : exit_problem;
+  return exit_ok;
 }
 
 int resolver_flush(const resolver::DaemonOptions& options, const ResolverFlushOptions& flush,
                    const Io& io)
 {
-  if (flush.all == !flush.domain.empty()) {
-    io.err << "mtasts resolver flush: give a DOMAIN or --all\n";
-    return exit_usage;
+  const auto result = resolver::flush_resolver(options, flush.request);
+  if (!result) {
+    return client_failure(io, flush.json, result.error());
   }
-  std::string error;
-  const auto admin = admin_address(options, flush.admin, error);
-  if (!error.empty()) {
-    io.err << "mtasts resolver flush: " << error << '\n';
-    return exit_usage;
-  }
-  const auto result =
-      admin_request(admin, http::verb::post,
-                    flush.all ? "/flush?all=1" : "/flush?domain=" + encoded(flush.domain));
-  if (!result.error.empty()) {
-    io.err << "mtasts resolver flush: " << result.error << '\n';
-    return exit_problem;
-  }
-  io.out << result.body;
-  return result.status == 200 ? exit_ok : exit_problem;
+  // One JSON document with or without --json (docs/CLI.md: scripts parse it).
+  print_json(io, *result);
+  return exit_ok;
 }
 
 } // namespace mtasts::cli

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <mtasts/cli/output.hpp>
+#include <mtasts/resolver/client.hpp>
 #include <mtasts/resolver/daemon.hpp>
 
 #include <string>
@@ -10,21 +11,19 @@ namespace mtasts::cli {
 
 struct ResolverQueryOptions
 {
-  std::string key;
-  std::string map = "postfix";
-  std::string admin;   // empty = admin_listen of the configuration
-  bool direct = false; // resolve in this process (no daemon, no cache)
+  resolver::QueryRequest request;
+  bool json = false;
 };
 
 struct ResolverFlushOptions
 {
-  std::string domain;
-  bool all = false;
-  std::string admin;
+  resolver::FlushRequest request;
+  bool json = false; // errors as JSON too (the result is JSON either way)
 };
 
 int resolver_run(const resolver::DaemonOptions& options, const Io& io);
-// Exit 0 with the JSON explanation; 1 when the daemon cannot be reached; 2 on usage errors.
+// The answer Postfix gets, as `postmap -q` prints it, then why (text); or the daemon's JSON
+// explanation (--json). Exit 0; 1 when the daemon cannot be reached; 2 on usage errors.
 int resolver_query(const resolver::DaemonOptions& options, const ResolverQueryOptions& query,
                    const Io& io);
 int resolver_flush(const resolver::DaemonOptions& options, const ResolverFlushOptions& flush,

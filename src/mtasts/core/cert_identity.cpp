@@ -1,4 +1,5 @@
 #include <mtasts/core/cert_identity.hpp>
+#include <mtasts/util/host_port.hpp>
 #include <mtasts/util/strings.hpp>
 
 #include <cstddef>
@@ -109,6 +110,21 @@ IdentityResult match_certificate_identity(std::span<const std::string> san_dns_n
     }
   }
   return IdentityResult{};
+}
+
+IdentityResult match_ip_identity(std::span<const std::string> san_ip_addresses,
+                                 std::string_view reference_ip)
+{
+  const auto reference = util::canonical_ip(reference_ip);
+  if (!reference) {
+    return {};
+  }
+  for (const auto& presented : san_ip_addresses) {
+    if (util::canonical_ip(presented) == reference) {
+      return IdentityResult{true, presented};
+    }
+  }
+  return {};
 }
 
 } // namespace mtasts::core

@@ -48,4 +48,12 @@ struct IdentityResult
 IdentityResult match_certificate_identity(std::span<const std::string> san_dns_names,
                                           std::string_view reference_host);
 
+// RFC 6125 §6.2.1 (via RFC 5280 §4.2.1.6): when the reference identity is an IP address (an
+// `https:` rua with an IP-literal host), a certificate identifies it when one of its
+// subjectAltName iPAddress entries (`san_ip_addresses`, text form) is the same address; the
+// comparison is of canonical forms ("2001:DB8::1" equals "2001:db8:0::1"). DNS names never match
+// an IP address, nor the common name.
+IdentityResult match_ip_identity(std::span<const std::string> san_ip_addresses,
+                                 std::string_view reference_ip);
+
 } // namespace mtasts::core

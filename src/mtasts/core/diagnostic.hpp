@@ -11,8 +11,11 @@
 
 namespace mtasts::core {
 
-enum class Severity : std::uint8_t { error, warning };
+// `info` states a fact that needs no action (checker findings such as `testing-mode`); parsers
+// emit only errors and warnings.
+enum class Severity : std::uint8_t { error, warning, info };
 
+// "error", "warning", "info".
 std::string_view severity_name(Severity severity);
 
 // Where a diagnostic applies. Every member is optional because inputs differ: a policy body has

@@ -1,3 +1,4 @@
+#include <mtasts/core/codes.hpp>
 #include <mtasts/core/policy.hpp>
 #include <mtasts/util/strings.hpp>
 
@@ -11,6 +12,7 @@ namespace mtasts::core {
 namespace {
 
 constexpr std::size_t k_max_extension_name = 32;
+constexpr std::uint32_t k_one_day = 86400;
 
 struct Line
 {
@@ -37,22 +39,17 @@ private:
   void parse_mx(const Line& line, std::string_view value, std::uint32_t column);
   void finish();
 
-  // An error in strict, a warning in compatible.
-  Severity deviation() const
-  {
-    return m_profile == Profile::strict ? Severity::error : Severity::warning;
-  }
-  void add(std::string_view code, Severity severity, std::uint32_t line, std::uint32_t column,
-           std::string message)
+  // The severity comes from the registry for this profile.
+  void add(const CodeInfo& code, std::uint32_t line, std::uint32_t column, std::string message)
   {
     m_diagnostics.push_back(
-        Diagnostic{code, severity, Position{line, column, 0, {}}, std::move(message)});
+        make_diagnostic(code, m_profile, Position{line, column, 0, {}}, std::move(message)));
   }
   bool seen_before(std::string_view name, const Line& line)
   {
     const auto found = std::ranges::find(m_seen_names, name);
     if (found != m_seen_names.end()) {
-      add("duplicate-field", Severity::warning, line.number, 1,
+      add(policy_code("duplicate-field"), line.number, 1,
           fmt::format("'{}' appears again; only the first occurrence counts", name));
       return true;
     }
@@ -64,6 +61,9 @@ private:
   Diagnostics m_diagnostics;
   std::vector<std::string_view> m_seen_names; // views into the body being parsed
   bool m_any_field = false;
+  std::string_view m_first_field; // the name of the first field, a view into the body
+  std::uint32_t m_version_line = 0;
+  std::uint32_t m_max_age_line = 0;
   std::optional<PolicyMode> m_mode;
   std::optional<std::uint32_t> m_max_age;
   bool m_mode_seen = false;
@@ -75,17 +75,17 @@ private:
 Checked<Policy> PolicyParser::run(std::string_view body)
 {
   if (body.size() > k_max_policy_size) {
-    add("policy-too-large", Severity::error, 0, 0,
+    add(policy_code("policy-too-large"), 0, 0,
         fmt::format("the policy is {} bytes; senders stop reading at {} bytes", body.size(),
                     k_max_policy_size));
     return {std::nullopt, std::move(m_diagnostics)};
   }
   if (body.empty()) {
-    add("policy-empty", Severity::error, 0, 0, "the policy file is empty");
+    add(policy_code("policy-empty"), 0, 0, "the policy file is empty");
     return {std::nullopt, std::move(m_diagnostics)};
   }
   if (body.starts_with("\xEF\xBB\xBF")) {
-    add("bom", deviation(), 1, 1,
+    add(policy_code("bom"), 1, 1,
         "the file starts with a UTF-8 byte order mark; remove it, the policy must start with a "
         "field");
     body.remove_prefix(3);
@@ -128,36 +128,36 @@ void PolicyParser::parse_line(const Line& line)
 {
   std::string_view text = line.text;
   if (!util::is_valid_utf8(text)) {
-    add("invalid-utf8", Severity::error, line.number, 1,
+    add(policy_code("invalid-utf8"), line.number, 1,
         fmt::format("line {} is not valid UTF-8: '{}'", line.number, util::printable(text)));
     return;
   }
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '\r') {
-      add("bare-cr", Severity::error, line.number, static_cast<std::uint32_t>(i + 1),
+      add(policy_code("bare-cr"), line.number, static_cast<std::uint32_t>(i + 1),
           "a carriage return without a line feed; lines must end in LF or CRLF");
       return;
     }
     if (util::is_ctl(text[i]) && text[i] != '\t') {
-      add("control-character", Severity::error, line.number, static_cast<std::uint32_t>(i + 1),
+      add(policy_code("control-character"), line.number, static_cast<std::uint32_t>(i + 1),
           fmt::format("control character 0x{:02x} inside the line",
                       static_cast<unsigned char>(text[i])));
       return;
     }
   }
   if (util::trim_wsp(text).empty()) {
-    add("blank-line", deviation(), line.number, 1,
+    add(policy_code("blank-line"), line.number, 1,
         "empty line; fields must follow each other with no blank lines in between");
     return;
   }
   if (text.front() == '#') {
-    add("comment-line", deviation(), line.number, 1,
+    add(policy_code("comment-line"), line.number, 1,
         "the policy format has no comments; remove this line");
     return;
   }
   std::uint32_t offset = 0;
   if (util::is_wsp(text.front())) {
-    add("leading-whitespace", deviation(), line.number, 1,
+    add(policy_code("leading-whitespace"), line.number, 1,
         "whitespace before the field name; every line must start with the name");
     const auto trimmed = util::trim_wsp_left(text);
     offset = static_cast<std::uint32_t>(text.size() - trimmed.size());
@@ -165,13 +165,13 @@ void PolicyParser::parse_line(const Line& line)
   }
   const auto colon = text.find(':');
   if (colon == std::string_view::npos) {
-    add("missing-colon", deviation(), line.number, offset + 1,
+    add(policy_code("missing-colon"), line.number, offset + 1,
         fmt::format("not a 'name: value' field: '{}'", util::printable(text)));
     return;
   }
   std::string_view name = text.substr(0, colon);
   if (util::trim_wsp_right(name).size() != name.size()) {
-    add("whitespace-before-colon", deviation(), line.number,
+    add(policy_code("whitespace-before-colon"), line.number,
         offset + static_cast<std::uint32_t>(util::trim_wsp_right(name).size()) + 1,
         fmt::format("whitespace between '{}' and ':'; write '{}:'", util::trim_wsp_right(name),
                     util::trim_wsp_right(name)));
@@ -179,7 +179,7 @@ void PolicyParser::parse_line(const Line& line)
   }
   if (name.empty() || !util::is_ascii_alnum(name.front()) ||
       !std::ranges::all_of(name, is_extension_name_char)) {
-    add("field-name-invalid", deviation(), line.number, offset + 1,
+    add(policy_code("field-name-invalid"), line.number, offset + 1,
         fmt::format("'{}' is not a field name (letters, digits, '_', '-', '.'; starting with a "
                     "letter or digit)",
                     util::printable(name)));
@@ -196,12 +196,16 @@ void PolicyParser::parse_line(const Line& line)
 void PolicyParser::parse_field(const Line& line, std::string_view name, std::string_view value,
                                std::uint32_t column)
 {
+  if (m_first_field.empty()) {
+    m_first_field = name;
+  }
   if (name == "version") {
     if (seen_before(name, line)) {
       return;
     }
+    m_version_line = line.number;
     if (value != "STSv1") {
-      add("version-invalid", Severity::error, line.number, column,
+      add(policy_code("version-invalid"), line.number, column,
           fmt::format("version is '{}'; it must be exactly 'STSv1' (case-sensitive)",
                       util::printable(value)));
     }
@@ -214,7 +218,7 @@ void PolicyParser::parse_field(const Line& line, std::string_view name, std::str
     m_mode_seen = true;
     m_mode = parse_mode(value);
     if (!m_mode) {
-      add("mode-invalid", Severity::error, line.number, column,
+      add(policy_code("mode-invalid"), line.number, column,
           fmt::format("mode is '{}'; it must be exactly 'enforce', 'testing' or 'none' "
                       "(lowercase)",
                       util::printable(value)));
@@ -226,15 +230,16 @@ void PolicyParser::parse_field(const Line& line, std::string_view name, std::str
       return;
     }
     m_max_age_seen = true;
+    m_max_age_line = line.number;
     const auto seconds = util::parse_decimal(value, 10);
     if (!seconds) {
-      add("max-age-invalid", Severity::error, line.number, column,
+      add(policy_code("max-age-invalid"), line.number, column,
           fmt::format("max_age is '{}'; it must be 1 to 10 digits (seconds), nothing else",
                       util::printable(value)));
       return;
     }
     if (*seconds > k_max_age_limit) {
-      add("max-age-too-large", deviation(), line.number, column,
+      add(policy_code("max-age-too-large"), line.number, column,
           fmt::format("max_age {} exceeds the maximum of {} seconds (one year){}", *seconds,
                       k_max_age_limit,
                       m_profile == Profile::compatible ? "; treated as 31557600" : ""));
@@ -255,7 +260,7 @@ void PolicyParser::parse_field(const Line& line, std::string_view name, std::str
     if (util::iequals_ascii(name, known) ||
         (known == "max_age" &&
          (util::iequals_ascii(name, "max-age") || util::iequals_ascii(name, "maxage")))) {
-      add("field-name-case", Severity::warning, line.number, 1,
+      add(policy_code("field-name-case"), line.number, 1,
           fmt::format("'{}' is not '{}': field names are case-sensitive and exact, so this line "
                       "is ignored",
                       name, known));
@@ -263,13 +268,13 @@ void PolicyParser::parse_field(const Line& line, std::string_view name, std::str
     }
   }
   if (name.size() > k_max_extension_name) {
-    add("field-name-too-long", deviation(), line.number, 1,
+    add(policy_code("field-name-too-long"), line.number, 1,
         fmt::format("the field name '{}' is {} characters long; the limit is 32",
                     util::printable(name, 40), name.size()));
     return;
   }
   if (value.empty() || value.find('\t') != std::string_view::npos) {
-    add("extension-value-invalid", deviation(), line.number, column,
+    add(policy_code("extension-value-invalid"), line.number, column,
         value.empty() ? fmt::format("the field '{}' has an empty value", name)
                       : fmt::format("the value of '{}' contains a tab", name));
     return;
@@ -284,7 +289,7 @@ void PolicyParser::parse_mx(const Line& line, std::string_view value, std::uint3
 {
   auto pattern = parse_mx_pattern(value);
   if (!pattern && pattern.error() == MxPatternError::trailing_dot) {
-    add("mx-trailing-dot", deviation(), line.number, column,
+    add(policy_code("mx-trailing-dot"), line.number, column,
         fmt::format("'{}': {}", util::printable(value), describe(pattern.error())));
     value.remove_suffix(1);
     pattern = parse_mx_pattern(value);
@@ -294,27 +299,26 @@ void PolicyParser::parse_mx(const Line& line, std::string_view value, std::uint3
     std::string message = fmt::format("'{}': {}", util::printable(value), describe(error));
     switch (error) {
     case MxPatternError::list:
-      add("mx-list", deviation(), line.number, column, std::move(message));
+      add(policy_code("mx-list"), line.number, column, std::move(message));
       return;
     case MxPatternError::non_ascii: {
       const auto ascii = normalize_host(value);
       if (ascii) {
         message += fmt::format(" (write '{}')", *ascii);
       }
-      add("mx-ulabel", deviation(), line.number, column, std::move(message));
+      add(policy_code("mx-ulabel"), line.number, column, std::move(message));
       return;
     }
     case MxPatternError::ip_address:
-      add("mx-ip-address", Severity::warning, line.number, column,
-          message + "; the pattern is ignored");
+      add(policy_code("mx-ip-address"), line.number, column, message + "; the pattern is ignored");
       return;
     default:
-      add("mx-invalid", Severity::error, line.number, column, std::move(message));
+      add(policy_code("mx-invalid"), line.number, column, std::move(message));
       return;
     }
   }
   if (std::ranges::find(m_mx, *pattern) != m_mx.end()) {
-    add("duplicate-mx", Severity::warning, line.number, column,
+    add(policy_code("duplicate-mx"), line.number, column,
         fmt::format("'{}' is listed more than once", pattern->text));
   }
   m_mx.push_back(std::move(*pattern));
@@ -323,7 +327,7 @@ void PolicyParser::parse_mx(const Line& line, std::string_view value, std::uint3
 void PolicyParser::finish()
 {
   if (!m_any_field) {
-    add("no-fields", Severity::error, 0, 0,
+    add(policy_code("no-fields"), 0, 0,
         "no 'name: value' fields found; is this an HTML or error page instead of a policy?");
     return;
   }
@@ -331,20 +335,39 @@ void PolicyParser::finish()
     return std::ranges::find(m_seen_names, name) != m_seen_names.end();
   };
   if (!seen("version")) {
-    add("version-missing", Severity::error, 0, 0, "the required field 'version: STSv1' is missing");
+    add(policy_code("version-missing"), 0, 0, "the required field 'version: STSv1' is missing");
   }
   if (!m_mode_seen) {
-    add("mode-missing", Severity::error, 0, 0,
+    add(policy_code("mode-missing"), 0, 0,
         "the required field 'mode' (enforce, testing or none) is missing");
   }
   if (!m_max_age_seen) {
-    add("max-age-missing", Severity::error, 0, 0,
+    add(policy_code("max-age-missing"), 0, 0,
         "the required field 'max_age' (seconds senders may cache the policy) is missing");
   }
   if (m_mode && *m_mode != PolicyMode::none && m_mx.empty()) {
-    add("mx-missing", Severity::error, 0, 0,
+    add(policy_code("mx-missing"), 0, 0,
         fmt::format("mode {} needs at least one valid 'mx' pattern naming the MX hosts",
                     mode_name(*m_mode)));
+  }
+  // Lints from practice: valid policies that work against their publisher.
+  if (m_version_line != 0 && m_first_field != "version") {
+    add(policy_code("version-not-first"), m_version_line, 1,
+        fmt::format("'version' is not the first field ('{}' is): the order is free, but the "
+                    "RFC's examples and the common guides put 'version: STSv1' first",
+                    m_first_field));
+  }
+  if (m_mode && m_max_age) {
+    if (*m_mode == PolicyMode::enforce && *m_max_age == 0) {
+      add(policy_code("enforce-max-age-zero"), m_max_age_line, 1,
+          "mode enforce with max_age 0: senders apply the policy once and never cache it, so "
+          "it protects no later delivery; use weeks (e.g. 1209600)");
+    } else if (*m_mode != PolicyMode::none && *m_max_age < k_one_day) {
+      add(policy_code("max-age-short"), m_max_age_line, 1,
+          fmt::format("max_age {} is under one day: senders forget the policy before their "
+                      "daily refresh; use more than 86400 (e.g. 90000, or weeks under enforce)",
+                      *m_max_age));
+    }
   }
 }
 

@@ -1,29 +1,50 @@
-// The registry of TLSRPT result types (RFC 8460 §4.3 "Result Types", mirrored by the IANA
-// "STARTTLS Validation Result Types" registry) and policy types (`policy-type`, RFC 8460 §4.4),
-// with an explanation and a remedy for each result type so a domain owner can act on a report.
+// RFC 8460 §4.3 result types (the IANA "STARTTLS Validation Result Types" registry) as an enum,
+// and the policy types of RFC 8460 §4.4. Meaning and fix of each result type live in the code
+// registry (core/codes.hpp, family result_type), so a report explanation, a checker finding and
+// a resolver log line say the same thing.
 #pragma once
 
+#include <mtasts/core/codes.hpp>
+
+#include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 
 namespace mtasts::core {
 
-struct ResultTypeInfo
-{
-  std::string_view name;     // the `result-type` string, e.g. "certificate-expired"
-  std::string_view category; // "negotiation" (§4.4.1), "dane" (§4.4.2.1) or "sts" (§4.4.2.2)
-  std::string_view meaning;  // one plain-English line: what the sending MTA observed
-  std::string_view fix;      // one line: what the receiving domain's owner should check or fix
+enum class ResultType : std::uint8_t {
+  // Negotiation failures (§4.3.1); validation_failure is also the general failure (§4.3.3).
+  starttls_not_supported,
+  certificate_host_mismatch,
+  certificate_expired,
+  certificate_not_trusted,
+  validation_failure,
+  // DANE policy failures (§4.3.2.1).
+  tlsa_invalid,
+  dnssec_invalid,
+  dane_required,
+  // MTA-STS policy failures (§4.3.2.2).
+  sts_policy_fetch_error,
+  sts_policy_invalid,
+  sts_webpki_invalid,
 };
 
-// The entry whose name equals `name` exactly (result types are case-sensitive lower-case
-// strings), or nullptr for a name the registry does not know. Unknown names are legitimate: the
-// IANA registry can grow, so callers keep them rather than reject a report.
-const ResultTypeInfo* find_result_type(std::string_view name);
+// The `result-type` string, e.g. "certificate-expired".
+std::string_view result_type_name(ResultType type);
+// The enum for an exact (case-sensitive) name; nullopt for names this version does not know.
+std::optional<ResultType> parse_result_type(std::string_view name);
+// "negotiation" (§4.3.1), "dane" (§4.3.2.1) or "sts" (§4.3.2.2).
+std::string_view result_type_category(ResultType type);
+// The registry entry (meaning, fix, RFC section).
+const CodeInfo& result_type_info(ResultType type);
 
-// Every known result type: the five negotiation failures (validation-failure, the §4.4.3 catch-all,
-// among them), then the DANE policy failures, then the MTA-STS policy failures.
-std::span<const ResultTypeInfo> all_result_types();
+// Every result type in the order above.
+std::span<const ResultType> all_result_types();
+
+// The registry entry whose name equals `name` exactly, or nullptr. Unknown names are legitimate
+// in reports (the IANA registry can grow): callers keep them rather than reject a report.
+const CodeInfo* find_result_type(std::string_view name);
 
 // The policy types RFC 8460 §4.4 defines: "sts", "tlsa", "no-policy-found".
 std::span<const std::string_view> known_policy_types();

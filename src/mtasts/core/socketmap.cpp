@@ -180,4 +180,67 @@ PolicyKey classify_policy_key(std::string_view key)
   return result;
 }
 
+namespace {
+
+std::string_view reply_word(AnswerKind kind)
+{
+  switch (kind) {
+  case AnswerKind::ok:
+    return "OK ";
+  case AnswerKind::temp:
+    return "TEMP ";
+  case AnswerKind::notfound:
+    break;
+  }
+  return "NOTFOUND ";
+}
+
+constexpr std::string_view k_reply_too_large = "TEMP policy answer too large";
+
+} // namespace
+
+std::string socketmap_reply(const Answer& answer)
+{
+  const auto word = reply_word(answer.kind);
+  if (answer.kind == AnswerKind::notfound) {
+    return std::string(word);
+  }
+  if (word.size() + answer.data.size() > k_socketmap_reply_limit) {
+    return std::string(k_reply_too_large);
+  }
+  std::string reply;
+  reply.reserve(word.size() + answer.data.size());
+  reply.append(word).append(answer.data);
+  return reply;
+}
+
+void append_socketmap_reply(std::string& out, const Answer& answer)
+{
+  const auto word = reply_word(answer.kind);
+  const std::string_view data =
+      answer.kind == AnswerKind::notfound ? std::string_view() : std::string_view(answer.data);
+  if (word.size() + data.size() > k_socketmap_reply_limit) {
+    append_netstring(out, k_reply_too_large);
+    return;
+  }
+  out += std::to_string(word.size() + data.size());
+  out += ':';
+  out.append(word).append(data);
+  out += ',';
+}
+
+Answer non_domain_answer(PolicyKeyKind kind)
+{
+  switch (kind) {
+  case PolicyKeyKind::parent_domain:
+    return {AnswerKind::notfound, {}, "parent-domain"};
+  case PolicyKeyKind::address_literal:
+    return {AnswerKind::notfound, {}, "address-literal"};
+  case PolicyKeyKind::domain:
+  case PolicyKeyKind::invalid:
+    break;
+  }
+  return {AnswerKind::notfound, {}, "invalid-key"};
+}
+
 } // namespace mtasts::core

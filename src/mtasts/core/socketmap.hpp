@@ -7,6 +7,8 @@
 // Errors name the byte offset (0-based, in the buffer given) and what was expected there.
 #pragma once
 
+#include <mtasts/core/sts_cache.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -41,6 +43,13 @@ NetstringParse parse_netstring(std::string_view buffer, std::size_t max_payload)
 // Appends the netstring of `payload` to `out`.
 void append_netstring(std::string& out, std::string_view payload);
 
+// The reply text of an answer: "OK <data>", "NOTFOUND " or "TEMP <reason>". An OK or TEMP reply
+// over k_socketmap_reply_limit becomes "TEMP policy answer too large" (Postfix would refuse it).
+// The one formatter of replies: the daemon, `resolver query` and `mtasts check` use it.
+std::string socketmap_reply(const Answer& answer);
+// Appends the netstring of socketmap_reply(answer) to `out` without building the text first.
+void append_socketmap_reply(std::string& out, const Answer& answer);
+
 struct SocketmapRequest
 {
   std::string_view name; // the map name: last field of socketmap:inet:host:port:NAME
@@ -71,5 +80,9 @@ struct PolicyKey
 // and a ":port" suffix removed from "[host]:port" (A08: a bracketed relay is looked up as the
 // relay's own name). U-labels are converted to A-labels (IDNA2008 via normalize_host()).
 PolicyKey classify_policy_key(std::string_view key);
+
+// The answer to a key that names no domain (`kind` other than domain): NOTFOUND, with reason
+// "parent-domain", "address-literal" or "invalid-key".
+Answer non_domain_answer(PolicyKeyKind kind);
 
 } // namespace mtasts::core

@@ -18,6 +18,31 @@ bool has_valid_policy(const DomainState& state, TimePoint now)
 
 } // namespace
 
+std::string_view dane_coverage_name(DaneCoverage coverage)
+{
+  switch (coverage) {
+  case DaneCoverage::unknown:
+    return "unknown";
+  case DaneCoverage::none:
+    return "none";
+  case DaneCoverage::partial:
+    return "partial";
+  case DaneCoverage::all:
+    return "all";
+  }
+  return "unknown";
+}
+
+DaneCoverage parse_dane_coverage(std::string_view name)
+{
+  for (const auto coverage : {DaneCoverage::none, DaneCoverage::partial, DaneCoverage::all}) {
+    if (dane_coverage_name(coverage) == name) {
+      return coverage;
+    }
+  }
+  return DaneCoverage::unknown;
+}
+
 RequestPlan plan_request(const DomainState& state, TimePoint now)
 {
   if (has_valid_policy(state, now)) {
@@ -53,7 +78,7 @@ FetchDecision after_discovery(DomainState& state, const Discovery& discovery, Ti
       return FetchDecision::use_cached; // C05
     }
     state.cached.reset(); // C07: an expired policy without a record is gone
-    state.failure.clear();
+    state.failure.reset();
     state.failure_detail = discovery.detail;
     return FetchDecision::no_policy;
   case DiscoveryKind::dns_failure:
@@ -61,7 +86,7 @@ FetchDecision after_discovery(DomainState& state, const Discovery& discovery, Ti
     if (valid) {
       return FetchDecision::use_cached; // C05
     }
-    state.failure = "sts-policy-fetch-error";
+    state.failure = discovery.failure.value_or(ResultType::sts_policy_fetch_error);
     state.failure_detail = discovery.detail;
     return FetchDecision::no_policy;
   }
@@ -77,7 +102,7 @@ std::optional<CachedPolicy> after_fetch(DomainState& state, std::string_view id,
                        now + Seconds(outcome.policy->max_age)};
     state.backoff_id.clear();
     state.backoff_until = {};
-    state.failure.clear();
+    state.failure.reset();
     state.failure_detail.clear();
     if (outcome.policy->max_age == 0) {
       state.cached.reset(); // P17: applied once, never cached
@@ -92,7 +117,7 @@ std::optional<CachedPolicy> after_fetch(DomainState& state, std::string_view id,
     return state.cached; // C04: the old policy still applies
   }
   state.cached.reset(); // C06
-  state.failure = outcome.result_type.empty() ? "sts-policy-fetch-error" : outcome.result_type;
+  state.failure = outcome.result_type.value_or(ResultType::sts_policy_fetch_error);
   state.failure_detail = outcome.detail;
   return std::nullopt;
 }
@@ -114,10 +139,11 @@ Answer decide_answer(std::string_view domain, const DomainState& state, TimePoin
                                 : has_valid_policy(state, now) ? &*state.cached
                                                                : nullptr;
   if (applied == nullptr) {
-    if (!state.failure.empty()) {
+    if (state.failure) {
       if (settings.on_failure == FailureAnswer::temp) {
         return {AnswerKind::temp,
-                "MTA-STS policy of " + std::string(domain) + " unavailable (" + state.failure + ")",
+                "MTA-STS policy of " + std::string(domain) + " unavailable (" +
+                    std::string(result_type_name(*state.failure)) + ")",
                 "fetch-failed"};
       }
       return {AnswerKind::notfound, {}, "fetch-failed"};

@@ -21,6 +21,7 @@
 
 #include <mtasts/core/policy.hpp>
 #include <mtasts/core/postfix_answer.hpp>
+#include <mtasts/core/result_type.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -53,6 +54,11 @@ enum class DaneCoverage : std::uint8_t {
   all,     // every MX host has them
 };
 
+// "unknown", "none", "partial", "all" (the store keeps these strings).
+std::string_view dane_coverage_name(DaneCoverage coverage);
+// The coverage named `name`; unknown for any other text.
+DaneCoverage parse_dane_coverage(std::string_view name);
+
 struct DomainState
 {
   std::optional<CachedPolicy> cached;
@@ -63,8 +69,8 @@ struct DomainState
   std::string backoff_id;
   TimePoint backoff_until{};
   // The RFC 8460 result type of the last failed discovery or fetch when no valid policy was
-  // available ("" when the last resolution simply found no policy): decides NOTFOUND vs TEMP.
-  std::string failure;
+  // available (none when the last resolution simply found no policy): decides NOTFOUND vs TEMP.
+  std::optional<ResultType> failure;
   std::string failure_detail;
 };
 
@@ -99,6 +105,9 @@ struct Discovery
   std::string id;
   Seconds ttl{0};
   std::string detail; // why, for logs and `resolver query`
+  // dns_failure: what a sender reports (dnssec-invalid for a bogus answer, else
+  // sts-policy-fetch-error).
+  std::optional<ResultType> failure;
 };
 
 enum class FetchDecision : std::uint8_t { use_cached, fetch, no_policy };
@@ -112,7 +121,7 @@ struct FetchOutcome
 {
   std::optional<Policy> policy; // set when the fetch succeeded and the body is a valid policy
   std::string policy_text;
-  std::string result_type; // RFC 8460 type on failure: sts-policy-fetch-error, ...
+  std::optional<ResultType> result_type; // on failure: sts-policy-fetch-error, ...
   std::string detail;
 };
 

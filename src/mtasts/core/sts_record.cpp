@@ -26,14 +26,14 @@ bool check_id(const TxtField& field, std::uint32_t record_number, Diagnostics& d
 {
   const auto value = field.value;
   if (value.empty()) {
-    add_txt_diagnostic(diagnostics, "id-empty", Severity::error, record_number, field.value_column,
+    add_txt_diagnostic(diagnostics, sts_record_code("id-empty"), record_number, field.value_column,
                        fmt::format("the id is empty; {}", k_id_rule));
     return false;
   }
   const auto bad = std::ranges::find_if_not(value, util::is_ascii_alnum);
   if (bad != value.end()) {
     const auto offset = static_cast<std::size_t>(bad - value.begin());
-    add_txt_diagnostic(diagnostics, "id-invalid", Severity::error, record_number,
+    add_txt_diagnostic(diagnostics, sts_record_code("id-invalid"), record_number,
                        advance_column(field.value_column, offset),
                        fmt::format("the id '{}' contains {}; {}{}", util::printable(value),
                                    describe_txt_char(*bad), k_id_rule,
@@ -41,7 +41,7 @@ bool check_id(const TxtField& field, std::uint32_t record_number, Diagnostics& d
     return false;
   }
   if (value.size() > k_max_sts_id_length) {
-    add_txt_diagnostic(diagnostics, "id-too-long", Severity::error, record_number,
+    add_txt_diagnostic(diagnostics, sts_record_code("id-too-long"), record_number,
                        field.value_column,
                        fmt::format("the id '{}' is {} characters long; {}",
                                    util::printable(value, 40), value.size(), k_id_rule));
@@ -88,7 +88,7 @@ Checked<StsRecord> parse_sts_record_at(std::string_view record, Profile profile,
       message +=
           fmt::format("; '{}=' does not count: field names are case-sensitive", id_lookalike->name);
     }
-    add_txt_diagnostic(diagnostics, "missing-id", Severity::error, record_number, 0,
+    add_txt_diagnostic(diagnostics, sts_record_code("missing-id"), record_number, 0,
                        std::move(message));
   }
   sort_txt_diagnostics(diagnostics);

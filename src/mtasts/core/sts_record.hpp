@@ -9,16 +9,8 @@
 // the TXT record; Courier and checkdmarc reject instead). Unknown well-formed extensions are
 // returned without a diagnostic.
 //
-// Diagnostic codes (severity in strict / compatible profile; "E" error, "W" warning). Set and
-// delimiter codes come from txt_fields.hpp: too-many-records, too-long, not-a-candidate,
-// no-record, multiple-records, non-ascii, version-invalid, field-syntax, empty-field (E/W),
-// trailing-whitespace (E/W), whitespace-around-equals, duplicate-field (W/W),
-// extension-name-invalid, extension-value-invalid. Own codes:
-//   missing-id               E/E  no "id=" field (column 0)
-//   id-empty                 E/E  "id=" with nothing after it
-//   id-invalid               E/E  a character other than a letter or digit (its column), e.g.
-//                                 "2024-06-01", "a.b"
-//   id-too-long              E/E  more than 32 characters (the column of the id)
+// Diagnostic codes: the registry's `txt-record` family for the set and delimiter rules and its
+// `sts-record` family for the id (core/code_table.hpp, docs/CODES.md).
 #pragma once
 
 #include <mtasts/core/diagnostic.hpp>

@@ -31,39 +31,6 @@ std::optional<ObservationOutcome> parse_outcome(std::string_view name)
   return std::nullopt;
 }
 
-MxTargets mx_targets(std::string_view domain, std::span<const MxExchange> records,
-                     std::size_t limit)
-{
-  MxTargets targets;
-  if (records.empty()) {
-    targets.implicit = true;
-    if (auto normalized = normalize_host(domain)) {
-      targets.hosts.push_back(std::move(*normalized));
-    }
-    return targets;
-  }
-  std::vector<const MxExchange*> ordered;
-  for (const auto& record : records) {
-    if (!record.exchange.empty() && record.exchange != ".") {
-      ordered.push_back(&record);
-    }
-  }
-  targets.null_mx = ordered.empty();
-  std::ranges::stable_sort(ordered, {}, &MxExchange::preference);
-  for (const MxExchange* record : ordered) {
-    auto normalized = normalize_host(record->exchange);
-    if (!normalized || std::ranges::find(targets.hosts, *normalized) != targets.hosts.end()) {
-      continue;
-    }
-    if (targets.hosts.size() >= limit) {
-      ++targets.omitted;
-      continue;
-    }
-    targets.hosts.push_back(std::move(*normalized));
-  }
-  return targets;
-}
-
 std::optional<MxObservation> unlisted_mx(const Policy& policy, std::string_view mx_host)
 {
   if (find_matching_pattern(policy.mx, mx_host) != nullptr) {
@@ -78,7 +45,7 @@ std::optional<MxObservation> unlisted_mx(const Policy& policy, std::string_view 
       std::string(mx_host),
       {},
       ObservationOutcome::would_fail,
-      std::string(k_unlisted_mx_result_type),
+      k_unlisted_mx_result_type,
       fmt::format("MX host {} matches no mx pattern of the policy ({}); RFC 8461 §4.1", mx_host,
                   fmt::join(patterns, ", "))};
 }
@@ -92,7 +59,7 @@ MxObservation observation_from_probes(std::string_view mx_host,
   for (const auto& probe : probes) {
     observation.address = probe.address;
     observation.detail = probe.detail;
-    if (!probe.result_type.empty()) {
+    if (probe.result_type) {
       observation.outcome = ObservationOutcome::would_fail;
       observation.result_type = probe.result_type;
       return observation;
@@ -122,7 +89,10 @@ std::string would_fail_message(std::string_view domain, const MxObservation& obs
                                 ? observation.mx_host
                                 : fmt::format("{} ({})", observation.mx_host, observation.address);
   return fmt::format("{}: mode testing: under enforce, delivery to {} would fail: {}: {}", domain,
-                     where, observation.result_type, observation.detail);
+                     where,
+                     observation.result_type ? result_type_name(*observation.result_type)
+                                             : std::string_view("unknown"),
+                     observation.detail);
 }
 
 } // namespace mtasts::core

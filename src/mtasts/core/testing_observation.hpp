@@ -9,6 +9,8 @@
 #pragma once
 
 #include <mtasts/core/policy.hpp>
+#include <mtasts/core/result_type.hpp>
+#include <mtasts/core/sender.hpp>
 #include <mtasts/core/sts_cache.hpp>
 
 #include <cstddef>
@@ -35,7 +37,7 @@ std::optional<ObservationOutcome> parse_outcome(std::string_view name);
 // The result type of an MX host that matches no `mx` pattern (RFC 8461 §4.1): a sender must
 // not deliver to it; RFC 8460 §4.3.3 has no specific type for it, so the general
 // `validation-failure` (which Gmail also reports for it).
-inline constexpr std::string_view k_unlisted_mx_result_type = "validation-failure";
+inline constexpr ResultType k_unlisted_mx_result_type = ResultType::validation_failure;
 
 // What happened at one MX host of the observed policy's domain.
 struct MxObservation
@@ -43,33 +45,11 @@ struct MxObservation
   std::string mx_host; // normalised (A-labels, no trailing dot)
   std::string address; // the address that decided the outcome; "" when none was probed
   ObservationOutcome outcome = ObservationOutcome::transient;
-  std::string result_type; // RFC 8460 §4.3 when would_fail, else ""
-  std::string detail;      // plain words: the pattern list, the peer's refusal, the TLS failure
+  std::optional<ResultType> result_type; // RFC 8460 §4.3 when would_fail
+  std::string detail; // plain words: the pattern list, the peer's refusal, the TLS failure
 
   friend bool operator==(const MxObservation&, const MxObservation&) = default;
 };
-
-// One record of the MX RRset as received: the exchange is "" for a null MX (RFC 7505).
-struct MxExchange
-{
-  std::uint16_t preference = 0;
-  std::string exchange;
-};
-
-// The hosts a sender tries for `domain` (RFC 5321 §5.1): no record at all = the implicit MX (the
-// domain itself); only null MX records = none (RFC 7505 §3: the domain accepts no mail);
-// otherwise the exchanges in preference order (stable), normalised with normalize_host(), with
-// names that do not normalise and repeats left out, at most `limit` (the rest are counted in
-// `omitted`).
-struct MxTargets
-{
-  std::vector<std::string> hosts;
-  bool implicit = false;
-  bool null_mx = false;
-  std::size_t omitted = 0;
-};
-MxTargets mx_targets(std::string_view domain, std::span<const MxExchange> records,
-                     std::size_t limit);
 
 // The observation of a host that the policy rules out before any connection: would-fail with
 // k_unlisted_mx_result_type when `mx_host` (normalised) matches none of `policy.mx`; nullopt
@@ -80,8 +60,8 @@ std::optional<MxObservation> unlisted_mx(const Policy& policy, std::string_view 
 struct ProbeSummary
 {
   std::string address;
-  bool verified = false;   // STARTTLS, TLS >= 1.2, PKIX chain and SAN match all succeeded
-  std::string result_type; // the RFC 8460 type of a TLS failure (SmtpProbe::result_type())
+  bool verified = false; // STARTTLS, TLS >= 1.2, PKIX chain and SAN match all succeeded
+  std::optional<ResultType> result_type; // of a TLS failure (SmtpProbe::result_type())
   std::string detail;
 };
 

@@ -1,4 +1,6 @@
+#include <mtasts/core/mx_pattern.hpp>
 #include <mtasts/core/tlsrpt_record.hpp>
+#include <mtasts/util/host_port.hpp>
 #include <mtasts/util/strings.hpp>
 
 #include <boost/url/parse.hpp>
@@ -103,10 +105,9 @@ public:
 
 private:
   bool check_uri(std::string_view uri, std::uint32_t column);
-  bool fail(std::string_view code, std::uint32_t column, std::string message)
+  bool fail(const CodeInfo& code, std::uint32_t column, std::string message)
   {
-    add_txt_diagnostic(m_diagnostics, code, Severity::error, m_record_number, column,
-                       std::move(message));
+    add_txt_diagnostic(m_diagnostics, code, m_record_number, column, std::move(message));
     return false;
   }
 
@@ -118,7 +119,7 @@ std::optional<std::vector<std::string>> RuaChecker::run(const TxtField& field)
 {
   const auto value = field.value;
   if (value.empty()) {
-    fail("rua-empty", field.value_column,
+    fail(tlsrpt_record_code("rua-empty"), field.value_column,
          "'rua=' is empty; it needs at least one 'mailto:' or 'https:' URI (RFC 8460 §3)");
     return std::nullopt;
   }
@@ -139,7 +140,7 @@ std::optional<std::vector<std::string>> RuaChecker::run(const TxtField& field)
     }
     if (first == stop) {
       const std::size_t at = !last ? comma : (start > 0 ? start - 1 : 0);
-      ok = fail("rua-invalid-uri", advance_column(field.value_column, at),
+      ok = fail(tlsrpt_record_code("rua-invalid-uri"), advance_column(field.value_column, at),
                 "empty URI: a ',' with no URI on one side");
     } else {
       const auto uri = value.substr(first, stop - first);
@@ -165,7 +166,7 @@ bool RuaChecker::check_uri(std::string_view uri, std::uint32_t column)
   const auto quoted = util::printable(uri, k_quote_length);
   const auto wsp = std::ranges::find_if(uri, util::is_wsp);
   if (wsp != uri.end()) {
-    return fail("rua-invalid-uri",
+    return fail(tlsrpt_record_code("rua-invalid-uri"),
                 advance_column(column, static_cast<std::size_t>(wsp - uri.begin())),
                 fmt::format("the URI '{}' contains whitespace; separate URIs with ',' and write a "
                             "space inside a URI as '%20'",
@@ -188,7 +189,7 @@ bool RuaChecker::check_uri(std::string_view uri, std::uint32_t column)
     } else if (uri.starts_with("//")) {
       advice = fmt::format("write 'https:{}'", quoted);
     }
-    return fail("rua-no-scheme", column,
+    return fail(tlsrpt_record_code("rua-no-scheme"), column,
                 fmt::format("the URI '{}' has no scheme; {}", quoted, advice));
   }
   const auto scheme = uri.substr(0, colon);
@@ -198,19 +199,20 @@ bool RuaChecker::check_uri(std::string_view uri, std::uint32_t column)
     const std::string hint = util::iequals_ascii(scheme, "http")
                                  ? "; use 'https:', reports are never posted over plain HTTP"
                                  : "";
-    return fail("rua-scheme", column,
+    return fail(tlsrpt_record_code("rua-scheme"), column,
                 fmt::format("the scheme '{}:' is not allowed; rua takes only 'mailto:' and "
                             "'https:' URIs (RFC 8460 §3){}",
                             util::printable(scheme), hint));
   }
   if (std::ranges::any_of(scheme, [](char c) { return c >= 'A' && c <= 'Z'; })) {
-    add_txt_diagnostic(m_diagnostics, "rua-scheme-case", Severity::warning, m_record_number, column,
+    add_txt_diagnostic(m_diagnostics, tlsrpt_record_code("rua-scheme-case"), m_record_number,
+                       column,
                        fmt::format("the scheme '{}:' is better written in lowercase, '{}:'", scheme,
                                    util::to_ascii_lower(scheme)));
   }
   const auto bang = uri.find('!');
   if (bang != std::string_view::npos) {
-    return fail("rua-unencoded-char", advance_column(column, bang),
+    return fail(tlsrpt_record_code("rua-unencoded-char"), advance_column(column, bang),
                 fmt::format("the URI '{}' contains a raw '!'; write it as '%21' (RFC 8460 §3){}",
                             quoted,
                             mailto ? "; TLSRPT has no DMARC-style size limit such as '!10m'" : ""));
@@ -219,11 +221,11 @@ bool RuaChecker::check_uri(std::string_view uri, std::uint32_t column)
   if (!parsed) {
     const auto flaw = find_uri_flaw(uri);
     if (!flaw) {
-      return fail("rua-invalid-uri", column,
+      return fail(tlsrpt_record_code("rua-invalid-uri"), column,
                   fmt::format("the URI '{}' is not a valid URI (RFC 3986)", quoted));
     }
     return fail(
-        "rua-invalid-uri", advance_column(column, flaw->offset),
+        tlsrpt_record_code("rua-invalid-uri"), advance_column(column, flaw->offset),
         flaw->bad_escape
             ? fmt::format("the URI '{}' is not a valid URI (RFC 3986): '%' must be followed "
                           "by two hex digits",
@@ -241,7 +243,7 @@ bool RuaChecker::check_uri(std::string_view uri, std::uint32_t column)
       valid = valid && is_addr_spec(address);
     }
     if (!valid) {
-      return fail("rua-mailto-invalid", column,
+      return fail(tlsrpt_record_code("rua-mailto-invalid"), column,
                   fmt::format("the URI '{}' needs an address 'local@domain' after 'mailto:', "
                               "e.g. 'mailto:tlsrpt@example.com'",
                               quoted));
@@ -249,7 +251,7 @@ bool RuaChecker::check_uri(std::string_view uri, std::uint32_t column)
     return true;
   }
   if (!url.has_authority() || url.encoded_host().empty()) {
-    return fail("rua-https-no-host", column,
+    return fail(tlsrpt_record_code("rua-https-no-host"), column,
                 fmt::format("the URI '{}' has no host; write e.g. "
                             "'https://tlsrpt.example.com/report'",
                             quoted));
@@ -295,7 +297,7 @@ Checked<TlsrptRecord> parse_tlsrpt_record_at(std::string_view record, Profile pr
       message += fmt::format("; '{}=' does not count: field names are case-sensitive",
                              rua_lookalike->name);
     }
-    add_txt_diagnostic(diagnostics, "missing-rua", Severity::error, record_number, 0,
+    add_txt_diagnostic(diagnostics, tlsrpt_record_code("missing-rua"), record_number, 0,
                        std::move(message));
   }
   sort_txt_diagnostics(diagnostics);
@@ -333,6 +335,56 @@ std::string serialize_tlsrpt_record(const TlsrptRecord& record)
     text += fmt::format("; {}={}", extension.name, extension.value);
   }
   return text;
+}
+
+bool is_https_uri(std::string_view uri)
+{
+  return uri.size() > 6 && util::iequals_ascii(uri.substr(0, 6), "https:");
+}
+
+util::Expected<HttpsEndpoint, std::string> https_endpoint(std::string_view uri,
+                                                          std::uint16_t default_port)
+{
+  if (!is_https_uri(uri)) {
+    return util::Unexpected(std::string("not an https: URI"));
+  }
+  const auto parsed = boost::urls::parse_uri(uri);
+  if (!parsed || !parsed->has_authority() || parsed->encoded_host().empty()) {
+    return util::Unexpected(std::string("the URI has no host (\"https://host/...\")"));
+  }
+  HttpsEndpoint endpoint;
+  endpoint.port = default_port;
+  if (parsed->has_port()) {
+    const auto port = util::parse_decimal(parsed->port(), 5);
+    if (!port || *port == 0 || *port > 65535) {
+      return util::Unexpected("invalid port \"" + std::string(parsed->port()) + "\"");
+    }
+    endpoint.port = static_cast<std::uint16_t>(*port);
+  }
+  switch (parsed->host_type()) {
+  case boost::urls::host_type::ipv4:
+  case boost::urls::host_type::ipv6: {
+    const auto host = parsed->host_type() == boost::urls::host_type::ipv4
+                          ? parsed->host_ipv4_address().to_string()
+                          : parsed->host_ipv6_address().to_string();
+    endpoint.host = util::canonical_ip(host).value_or(host);
+    endpoint.ip_literal = true;
+    return endpoint;
+  }
+  case boost::urls::host_type::name: {
+    auto normalized = normalize_host(parsed->host());
+    if (!normalized) {
+      return util::Unexpected("\"" + std::string(parsed->host()) +
+                              "\" is not a host name: " + normalized.error());
+    }
+    endpoint.host = std::move(*normalized);
+    return endpoint;
+  }
+  case boost::urls::host_type::ipvfuture:
+  case boost::urls::host_type::none:
+    break;
+  }
+  return util::Unexpected("\"" + std::string(parsed->encoded_host()) + "\" is not a host name");
 }
 
 } // namespace mtasts::core

@@ -10,28 +10,15 @@
 // of a field counts and repeats are ignored with a warning. Unknown well-formed extensions are
 // returned without a diagnostic.
 //
-// Diagnostic codes (severity in strict / compatible profile; "E" error, "W" warning). Set and
-// delimiter codes come from txt_fields.hpp: too-many-records, too-long, not-a-candidate,
-// no-record, multiple-records, non-ascii, version-invalid, field-syntax, empty-field (E/W),
-// trailing-whitespace (E/W), whitespace-around-equals, duplicate-field (W/W),
-// extension-name-invalid, extension-value-invalid. Own codes (columns point into the record):
-//   missing-rua              E/E  no "rua=" field (column 0)
-//   rua-empty                E/E  "rua=" with nothing after it
-//   rua-invalid-uri          E/E  not an RFC 3986 URI (the column of the first character that
-//                                 must be percent-encoded, or of a bad "%" escape, when there is
-//                                 one), whitespace inside a URI, or an empty URI between commas
-//   rua-no-scheme            E/E  no scheme, e.g. "tlsrpt@example.com" (message: add "mailto:")
-//   rua-scheme               E/E  a scheme other than mailto and https (e.g. "http:")
-//   rua-scheme-case          W/W  mailto/https not in lowercase ("MAILTO:"); schemes are
-//                                 case-insensitive (RFC 3986 §3.1), the URI is kept as written
-//   rua-unencoded-char       E/E  a raw "!" (write "%21"); TLSRPT has no DMARC-style "!size"
-//   rua-mailto-invalid       E/E  a mailto: URI without an addr-spec "local@domain"
-//   rua-https-no-host        E/E  an https: URI without a host ("https:/report")
+// Diagnostic codes: the registry's `txt-record` family for the set and delimiter rules and its
+// `tlsrpt-record` family for rua (core/code_table.hpp, docs/CODES.md).
 #pragma once
 
 #include <mtasts/core/diagnostic.hpp>
 #include <mtasts/core/txt_fields.hpp>
+#include <mtasts/util/expected.hpp>
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -65,6 +52,22 @@ Checked<TlsrptRecord> parse_tlsrpt_record(std::string_view record,
 // carry the 1-based index of the RR they concern.
 Checked<TlsrptRecord> select_tlsrpt_record(std::span<const std::string> rrs,
                                            Profile profile = Profile::strict);
+
+// Where an `https:` rua URI delivers reports (RFC 8460 §5.4, RFC 3986 §3.2): the host, normalised
+// (A-labels, lowercase) or an IP literal in canonical text without brackets, and the port (the
+// URI's, else `default_port`). Errors say why there is none: not an https: URI, no host, a host
+// that is not a host name, a bad port.
+struct HttpsEndpoint
+{
+  std::string host;
+  std::uint16_t port = 443;
+  bool ip_literal = false;
+};
+util::Expected<HttpsEndpoint, std::string> https_endpoint(std::string_view uri,
+                                                          std::uint16_t default_port = 443);
+
+// True when `uri` starts with the https scheme (case-insensitive, RFC 3986 §3.1).
+bool is_https_uri(std::string_view uri);
 
 // Canonical form "v=TLSRPTv1; rua=<uri>,<uri>" followed by "; name=value" for each extension.
 // For a record returned by the parsers, parsing the result yields an equal record.

@@ -1,3 +1,4 @@
+#include <mtasts/core/codes.hpp>
 #include <mtasts/core/result_type.hpp>
 #include <mtasts/core/tlsrpt_report.hpp>
 #include <mtasts/util/gzip.hpp>
@@ -24,48 +25,50 @@ namespace json = boost::json;
 
 namespace {
 
-// --- Diagnostic codes (listed with their severities in the header) ---
+// --- Diagnostic codes (registry entries: core/code_table.hpp, family report) ---
 
-constexpr std::string_view k_report_too_large = "report-too-large";
-constexpr std::string_view k_decompressed_too_large = "decompressed-too-large";
-constexpr std::string_view k_gzip_corrupt = "gzip-corrupt";
-constexpr std::string_view k_gzip_truncated = "gzip-truncated";
-constexpr std::string_view k_gzip_trailing_data = "gzip-trailing-data";
+constexpr const CodeInfo& k_report_too_large = report_code("report-too-large");
+constexpr const CodeInfo& k_decompressed_too_large = report_code("decompressed-too-large");
+constexpr const CodeInfo& k_gzip_corrupt = report_code("gzip-corrupt");
+constexpr const CodeInfo& k_gzip_truncated = report_code("gzip-truncated");
+constexpr const CodeInfo& k_gzip_trailing_data = report_code("gzip-trailing-data");
 constexpr std::string_view k_json_invalid_utf8 = "json-invalid-utf8";
-constexpr std::string_view k_json_syntax = "json-syntax";
-constexpr std::string_view k_json_too_deep = "json-too-deep";
-constexpr std::string_view k_report_not_object = "report-not-object";
-constexpr std::string_view k_field_missing = "field-missing";
-constexpr std::string_view k_field_type = "field-type";
-constexpr std::string_view k_count_invalid = "count-invalid";
-constexpr std::string_view k_datetime_invalid = "datetime-invalid";
-constexpr std::string_view k_date_range_reversed = "date-range-reversed";
+constexpr const CodeInfo& k_json_syntax = report_code("json-syntax");
+constexpr const CodeInfo& k_json_too_deep = report_code("json-too-deep");
+constexpr const CodeInfo& k_report_not_object = report_code("report-not-object");
+constexpr const CodeInfo& k_field_missing = report_code("field-missing");
+constexpr const CodeInfo& k_field_type = report_code("field-type");
+constexpr const CodeInfo& k_count_invalid = report_code("count-invalid");
+constexpr const CodeInfo& k_datetime_invalid = report_code("datetime-invalid");
+constexpr const CodeInfo& k_date_range_reversed = report_code("date-range-reversed");
 
-constexpr std::string_view k_json_bom = "json-bom";
-constexpr std::string_view k_duplicate_key = "duplicate-key";
-constexpr std::string_view k_organization_name_missing = "organization-name-missing";
-constexpr std::string_view k_report_id_missing = "report-id-missing";
-constexpr std::string_view k_contact_info_missing = "contact-info-missing";
-constexpr std::string_view k_contact_info_null = "contact-info-null";
-constexpr std::string_view k_field_null = "field-null";
-constexpr std::string_view k_policies_empty = "policies-empty";
-constexpr std::string_view k_unknown_policy_type = "unknown-policy-type";
-constexpr std::string_view k_unknown_result_type = "unknown-result-type";
-constexpr std::string_view k_policy_domain_missing = "policy-domain-missing";
-constexpr std::string_view k_policy_string_double_encoded = "policy-string-double-encoded";
-constexpr std::string_view k_mx_host_string = "mx-host-string";
-constexpr std::string_view k_mx_host_prefix = "mx-host-prefix";
-constexpr std::string_view k_summary_missing = "summary-missing";
-constexpr std::string_view k_summary_count_missing = "summary-count-missing";
-constexpr std::string_view k_count_as_string = "count-as-string";
-constexpr std::string_view k_count_as_float = "count-as-float";
-constexpr std::string_view k_failure_count_exceeds_total = "failure-count-exceeds-total";
-constexpr std::string_view k_datetime_no_timezone = "datetime-no-timezone";
-constexpr std::string_view k_datetime_space_separator = "datetime-space-separator";
-constexpr std::string_view k_datetime_lowercase = "datetime-lowercase";
-constexpr std::string_view k_datetime_not_utc = "datetime-not-utc";
-constexpr std::string_view k_date_range_long = "date-range-long";
-constexpr std::string_view k_diagnostics_truncated = "diagnostics-truncated";
+constexpr const CodeInfo& k_json_bom = report_code("json-bom");
+constexpr const CodeInfo& k_duplicate_key = report_code("duplicate-key");
+constexpr const CodeInfo& k_organization_name_missing = report_code("organization-name-missing");
+constexpr const CodeInfo& k_report_id_missing = report_code("report-id-missing");
+constexpr const CodeInfo& k_contact_info_missing = report_code("contact-info-missing");
+constexpr const CodeInfo& k_contact_info_null = report_code("contact-info-null");
+constexpr const CodeInfo& k_field_null = report_code("field-null");
+constexpr const CodeInfo& k_policies_empty = report_code("policies-empty");
+constexpr const CodeInfo& k_unknown_policy_type = report_code("unknown-policy-type");
+constexpr const CodeInfo& k_unknown_result_type = report_code("unknown-result-type");
+constexpr const CodeInfo& k_policy_domain_missing = report_code("policy-domain-missing");
+constexpr const CodeInfo& k_policy_string_double_encoded =
+    report_code("policy-string-double-encoded");
+constexpr const CodeInfo& k_mx_host_string = report_code("mx-host-string");
+constexpr const CodeInfo& k_mx_host_prefix = report_code("mx-host-prefix");
+constexpr const CodeInfo& k_summary_missing = report_code("summary-missing");
+constexpr const CodeInfo& k_summary_count_missing = report_code("summary-count-missing");
+constexpr const CodeInfo& k_count_as_string = report_code("count-as-string");
+constexpr const CodeInfo& k_count_as_float = report_code("count-as-float");
+constexpr const CodeInfo& k_failure_count_exceeds_total =
+    report_code("failure-count-exceeds-total");
+constexpr const CodeInfo& k_datetime_no_timezone = report_code("datetime-no-timezone");
+constexpr const CodeInfo& k_datetime_space_separator = report_code("datetime-space-separator");
+constexpr const CodeInfo& k_datetime_lowercase = report_code("datetime-lowercase");
+constexpr const CodeInfo& k_datetime_not_utc = report_code("datetime-not-utc");
+constexpr const CodeInfo& k_date_range_long = report_code("date-range-long");
+constexpr const CodeInfo& k_diagnostics_truncated = report_code("diagnostics-truncated");
 
 // --- Member names (RFC 8460 §4.4) ---
 
@@ -346,7 +349,9 @@ std::vector<std::string> find_duplicate_keys(std::string_view text,
 class ReportReader
 {
 public:
-  explicit ReportReader(const json::parse_options& options) : m_options(options) {}
+  ReportReader(const json::parse_options& options, Profile profile)
+      : m_options(options), m_profile(profile)
+  {}
 
   Report read(const json::object& root)
   {
@@ -366,8 +371,10 @@ public:
   std::size_t dropped() const { return m_dropped; }
 
 private:
-  void add(std::string_view code, Severity severity, std::string field, std::string message)
+  // Records `code` with its registry severity for the reader's profile.
+  void flag(const CodeInfo& code, std::string field, std::string message)
   {
+    const Severity severity = severity_in(code, m_profile);
     m_has_errors = m_has_errors || severity == Severity::error;
     std::size_t& recorded = severity == Severity::error ? m_errors_recorded : m_warnings_recorded;
     if (recorded >= k_max_diagnostics_per_severity) {
@@ -376,29 +383,21 @@ private:
     }
     ++recorded;
     Diagnostic diagnostic;
-    diagnostic.code = code;
+    diagnostic.code = code.code;
     diagnostic.severity = severity;
     diagnostic.where.field = std::move(field);
     diagnostic.message = std::move(message);
     m_diagnostics.push_back(std::move(diagnostic));
   }
-  void error(std::string_view code, std::string field, std::string message)
-  {
-    add(code, Severity::error, std::move(field), std::move(message));
-  }
-  void warning(std::string_view code, std::string field, std::string message)
-  {
-    add(code, Severity::warning, std::move(field), std::move(message));
-  }
 
   void missing(const std::string& path, std::string_view what)
   {
-    error(k_field_missing, path, fmt::format("{} is missing; {} is required", path, what));
+    flag(k_field_missing, path, fmt::format("{} is missing; {} is required", path, what));
   }
   void wrong_type(const std::string& path, std::string_view expected, const json::value& found)
   {
-    error(k_field_type, path,
-          fmt::format("{} must be {}, found {}", path, expected, describe(found)));
+    flag(k_field_type, path,
+         fmt::format("{} must be {}, found {}", path, expected, describe(found)));
   }
 
   static const json::value* member(const json::object& object, std::string_view key)
@@ -408,14 +407,13 @@ private:
 
   // A string member whose absence is tolerated with `missing_code`; "" when absent.
   std::string read_named_string(const json::object& object, std::string_view key,
-                                std::string_view missing_code, std::string_view consequence)
+                                const CodeInfo& missing_code, std::string_view consequence)
   {
     const std::string path(key);
     const json::value* value = member(object, key);
     if (value == nullptr || value->is_null()) {
-      warning(
-          missing_code, path,
-          fmt::format("{} is {}; {}", path, value == nullptr ? "missing" : "null", consequence));
+      flag(missing_code, path,
+           fmt::format("{} is {}; {}", path, value == nullptr ? "missing" : "null", consequence));
       return {};
     }
     if (!value->is_string()) {
@@ -435,7 +433,7 @@ private:
     }
     const std::string path = member_path(parent, key);
     if (value->is_null()) {
-      warning(k_field_null, path, fmt::format("{} is null; read as absent", path));
+      flag(k_field_null, path, fmt::format("{} is null; read as absent", path));
       return std::nullopt;
     }
     if (!value->is_string()) {
@@ -466,8 +464,8 @@ private:
   std::optional<std::uint64_t> read_count(const json::value& value, const std::string& path)
   {
     const auto invalid = [&] {
-      error(k_count_invalid, path,
-            fmt::format("{} must be a non-negative integer, found {}", path, describe(value)));
+      flag(k_count_invalid, path,
+           fmt::format("{} must be a non-negative integer, found {}", path, describe(value)));
       return std::nullopt;
     };
     switch (value.kind()) {
@@ -484,9 +482,9 @@ private:
           std::trunc(number) != number) {
         return invalid();
       }
-      warning(k_count_as_float, path,
-              fmt::format("{} is written as a floating-point number ({}); read as an integer", path,
-                          number));
+      flag(k_count_as_float, path,
+           fmt::format("{} is written as a floating-point number ({}); read as an integer", path,
+                       number));
       return static_cast<std::uint64_t>(number);
     }
     case json::kind::string: {
@@ -495,10 +493,9 @@ private:
       if (!parsed) {
         return invalid();
       }
-      warning(k_count_as_string, path,
-              fmt::format("{} is a string (\"{}\"), not a number; read as {}", path,
-                          util::printable(std::string_view(text.data(), text.size()), 24),
-                          *parsed));
+      flag(k_count_as_string, path,
+           fmt::format("{} is a string (\"{}\"), not a number; read as {}", path,
+                       util::printable(std::string_view(text.data(), text.size()), 24), *parsed));
       return parsed;
     }
     case json::kind::null:
@@ -521,28 +518,28 @@ private:
     const std::string path = member_path(parent, key);
     const auto parsed = util::parse_rfc3339(*text);
     if (!parsed) {
-      error(k_datetime_invalid, path,
-            fmt::format("{} \"{}\" is not an RFC 3339 date-time: {}", path,
-                        util::printable(*text, 40), parsed.error()));
+      flag(k_datetime_invalid, path,
+           fmt::format("{} \"{}\" is not an RFC 3339 date-time: {}", path,
+                       util::printable(*text, 40), parsed.error()));
       return std::nullopt;
     }
     if (parsed->missing_timezone) {
-      warning(k_datetime_no_timezone, path,
-              fmt::format("{} \"{}\" has no time offset; read as UTC", path, *text));
+      flag(k_datetime_no_timezone, path,
+           fmt::format("{} \"{}\" has no time offset; read as UTC", path, *text));
     }
     if (parsed->space_separator) {
-      warning(k_datetime_space_separator, path,
-              fmt::format("{} \"{}\" separates date and time with a space instead of 'T'", path,
-                          *text));
+      flag(k_datetime_space_separator, path,
+           fmt::format("{} \"{}\" separates date and time with a space instead of 'T'", path,
+                       *text));
     }
     if (parsed->lowercase_designators) {
-      warning(k_datetime_lowercase, path,
-              fmt::format("{} \"{}\" uses a lower-case 't' or 'z'", path, *text));
+      flag(k_datetime_lowercase, path,
+           fmt::format("{} \"{}\" uses a lower-case 't' or 'z'", path, *text));
     }
     if (parsed->offset_minutes != 0) {
-      warning(k_datetime_not_utc, path,
-              fmt::format("{} \"{}\" is not in UTC; converted to {}", path, *text,
-                          util::format_rfc3339_utc(parsed->epoch_seconds)));
+      flag(k_datetime_not_utc, path,
+           fmt::format("{} \"{}\" is not in UTC; converted to {}", path, *text,
+                       util::format_rfc3339_utc(parsed->epoch_seconds)));
     }
     return parsed->epoch_seconds;
   }
@@ -568,18 +565,18 @@ private:
     report.start_epoch = *start;
     report.end_epoch = *end;
     if (*end < *start) {
-      error(k_date_range_reversed, member_path(path, k_end_datetime),
-            fmt::format("{}.end-datetime {} is before start-datetime {}", path,
-                        util::format_rfc3339_utc(*end), util::format_rfc3339_utc(*start)));
+      flag(k_date_range_reversed, member_path(path, k_end_datetime),
+           fmt::format("{}.end-datetime {} is before start-datetime {}", path,
+                       util::format_rfc3339_utc(*end), util::format_rfc3339_utc(*start)));
       return;
     }
     const std::int64_t length = exclusive_end_epoch(report) - *start;
     if (length > k_seconds_per_day) {
-      warning(k_date_range_long, path,
-              fmt::format("{} spans {} seconds ({} to {}), more than the one UTC day RFC 8460 "
-                          "recommends",
-                          path, length, util::format_rfc3339_utc(*start),
-                          util::format_rfc3339_utc(*end)));
+      flag(k_date_range_long, path,
+           fmt::format("{} spans {} seconds ({} to {}), more than the one UTC day RFC 8460 "
+                       "recommends",
+                       path, length, util::format_rfc3339_utc(*start),
+                       util::format_rfc3339_utc(*end)));
     }
   }
 
@@ -588,11 +585,11 @@ private:
     const std::string path(k_contact_info);
     const json::value* value = member(root, k_contact_info);
     if (value == nullptr) {
-      warning(k_contact_info_missing, path, "contact-info is missing");
+      flag(k_contact_info_missing, path, "contact-info is missing");
       return;
     }
     if (value->is_null()) {
-      warning(k_contact_info_null, path, "contact-info is null; read as absent");
+      flag(k_contact_info_null, path, "contact-info is null; read as absent");
       return;
     }
     if (!value->is_string()) {
@@ -616,7 +613,7 @@ private:
       return;
     }
     if (policies->empty()) {
-      warning(k_policies_empty, path, "policies is an empty array; the report says nothing");
+      flag(k_policies_empty, path, "policies is an empty array; the report says nothing");
     }
     report.policies.reserve(policies->size());
     for (std::size_t i = 0; i < policies->size(); ++i) {
@@ -646,12 +643,12 @@ private:
       failed = saturating_add(failed, detail.failed_session_count);
     }
     if (failed > result.total_failure_session_count) {
-      warning(k_failure_count_exceeds_total,
-              member_path(member_path(path, k_summary), k_total_failure),
-              fmt::format("the failed-session-counts of {} add up to {}, more than its "
-                          "total-failure-session-count {}; the details overlap, so their sum is "
-                          "not a session count",
-                          path, failed, result.total_failure_session_count));
+      flag(k_failure_count_exceeds_total,
+           member_path(member_path(path, k_summary), k_total_failure),
+           fmt::format("the failed-session-counts of {} add up to {}, more than its "
+                       "total-failure-session-count {}; the details overlap, so their sum is "
+                       "not a session count",
+                       path, failed, result.total_failure_session_count));
     }
     return result;
   }
@@ -673,9 +670,11 @@ private:
     if (auto type = read_required_string(*policy, k_policy_type, path)) {
       result.policy_type = std::move(*type);
       if (!is_known_policy_type(result.policy_type)) {
-        warning(k_unknown_policy_type, member_path(path, k_policy_type),
-                fmt::format("{}.policy-type \"{}\" is not sts, tlsa or no-policy-found; kept as is",
-                            path, util::printable(result.policy_type, 40)));
+        flag(k_unknown_policy_type, member_path(path, k_policy_type),
+             fmt::format("{}.policy-type \"{}\" is not sts, tlsa or no-policy-found{}; kept as "
+                         "is",
+                         path, util::printable(result.policy_type, 40),
+                         result.policy_type == "dane" ? " (a DANE policy is \"tlsa\")" : ""));
       }
     }
     result.policy_string = read_string_array(*policy, k_policy_string, path);
@@ -683,11 +682,11 @@ private:
 
     const json::value* domain = member(*policy, k_policy_domain);
     if (domain == nullptr || domain->is_null()) {
-      warning(k_policy_domain_missing, member_path(path, k_policy_domain),
-              fmt::format("{}.policy-domain is {}; the report does not say which domain the "
-                          "{} policy belongs to",
-                          path, domain == nullptr ? "missing" : "null",
-                          result.policy_type.empty() ? "unnamed" : result.policy_type));
+      flag(k_policy_domain_missing, member_path(path, k_policy_domain),
+           fmt::format("{}.policy-domain is {}; the report does not say which domain the "
+                       "{} policy belongs to",
+                       path, domain == nullptr ? "missing" : "null",
+                       result.policy_type.empty() ? "unnamed" : result.policy_type));
     } else {
       result.policy_domain = read_optional_string(*policy, k_policy_domain, path);
     }
@@ -706,7 +705,7 @@ private:
     }
     const std::string path = member_path(parent, key);
     if (value->is_null()) {
-      warning(k_field_null, path, fmt::format("{} is null; read as absent", path));
+      flag(k_field_null, path, fmt::format("{} is null; read as absent", path));
       return strings;
     }
     const json::array* array = value->if_array();
@@ -749,10 +748,10 @@ private:
       unwrapped = true;
     }
     if (unwrapped) {
-      warning(k_policy_string_double_encoded, path,
-              fmt::format("{} holds a JSON-encoded array inside a string; unwrapped to {} "
-                          "element(s)",
-                          path, strings.size()));
+      flag(k_policy_string_double_encoded, path,
+           fmt::format("{} holds a JSON-encoded array inside a string; unwrapped to {} "
+                       "element(s)",
+                       path, strings.size()));
     }
   }
 
@@ -761,8 +760,8 @@ private:
     const std::string path = member_path(parent, k_mx_host);
     const json::value* value = member(policy, k_mx_host);
     if (value != nullptr && value->is_string()) {
-      warning(k_mx_host_string, path,
-              fmt::format("{} is a single string; RFC 8460 erratum 6241 makes it an array", path));
+      flag(k_mx_host_string, path,
+           fmt::format("{} is a single string; RFC 8460 erratum 6241 makes it an array", path));
       result.mx_host.push_back(to_std_string(value->get_string()));
     } else {
       result.mx_host = read_string_array(policy, k_mx_host, parent);
@@ -776,9 +775,9 @@ private:
       if (stripped.size() != host.size()) {
         const std::string entry_path =
             value != nullptr && value->is_string() ? path : element_path(path, i);
-        warning(k_mx_host_prefix, entry_path,
-                fmt::format("{} \"{}\" carries the policy-file prefix \"mx:\"; read as \"{}\"",
-                            entry_path, util::printable(host, 60), util::printable(stripped, 60)));
+        flag(k_mx_host_prefix, entry_path,
+             fmt::format("{} \"{}\" carries the policy-file prefix \"mx:\"; read as \"{}\"",
+                         entry_path, util::printable(host, 60), util::printable(stripped, 60)));
         host = std::string(stripped);
       }
     }
@@ -789,8 +788,8 @@ private:
     const std::string path = member_path(parent, k_summary);
     const json::value* value = member(entry, k_summary);
     if (value == nullptr) {
-      warning(k_summary_missing, path,
-              fmt::format("{} is missing; both session counts are taken as 0", path));
+      flag(k_summary_missing, path,
+           fmt::format("{} is missing; both session counts are taken as 0", path));
       return;
     }
     const json::object* summary = value->if_object();
@@ -808,7 +807,7 @@ private:
     const std::string path = member_path(parent, key);
     const json::value* value = member(summary, key);
     if (value == nullptr) {
-      warning(k_summary_count_missing, path, fmt::format("{} is missing; taken as 0", path));
+      flag(k_summary_count_missing, path, fmt::format("{} is missing; taken as 0", path));
       return 0;
     }
     return read_count(*value, path).value_or(0);
@@ -823,7 +822,7 @@ private:
       return;
     }
     if (value->is_null()) {
-      warning(k_field_null, path, fmt::format("{} is null; read as absent", path));
+      flag(k_field_null, path, fmt::format("{} is null; read as absent", path));
       return;
     }
     const json::array* details = value->if_array();
@@ -852,9 +851,9 @@ private:
     if (auto type = read_required_string(object, k_result_type, path)) {
       detail.result_type = std::move(*type);
       if (find_result_type(detail.result_type) == nullptr) {
-        warning(k_unknown_result_type, member_path(path, k_result_type),
-                fmt::format("{}.result-type \"{}\" is not a registered result type; kept as is",
-                            path, util::printable(detail.result_type, 40)));
+        flag(k_unknown_result_type, member_path(path, k_result_type),
+             fmt::format("{}.result-type \"{}\" is not a registered result type; kept as is", path,
+                         util::printable(detail.result_type, 40)));
       }
     }
     const std::string count_path = member_path(path, k_failed_session_count);
@@ -873,6 +872,7 @@ private:
   }
 
   json::parse_options m_options;
+  Profile m_profile;
   Diagnostics m_diagnostics;
   bool m_has_errors = false;
   std::size_t m_errors_recorded = 0;
@@ -880,11 +880,11 @@ private:
   std::size_t m_dropped = 0;
 };
 
-Diagnostic whole_report_error(std::string_view code, std::string message)
+Diagnostic whole_report_error(const CodeInfo& code, std::string message)
 {
   Diagnostic diagnostic;
-  diagnostic.code = code;
-  diagnostic.severity = Severity::error;
+  diagnostic.code = code.code;
+  diagnostic.severity = code.severity;
   diagnostic.message = std::move(message);
   return diagnostic;
 }
@@ -923,17 +923,17 @@ void add_json_error(Diagnostics& diagnostics, std::string_view text, std::size_t
     diagnostic.code = k_json_invalid_utf8;
     diagnostic.message = fmt::format("the report is not valid UTF-8 (at {})", at);
   } else if (ec == json::error::too_deep) {
-    diagnostic.code = k_json_too_deep;
+    diagnostic.code = k_json_too_deep.code;
     diagnostic.message =
         fmt::format("arrays and objects nest deeper than the limit of {} at {}", max_depth, at);
   } else if (ec == json::error::extra_data) {
-    diagnostic.code = k_json_syntax;
+    diagnostic.code = k_json_syntax.code;
     diagnostic.message = fmt::format("unexpected text after the end of the JSON value at {}", at);
   } else if (offset >= text.size()) {
-    diagnostic.code = k_json_syntax;
+    diagnostic.code = k_json_syntax.code;
     diagnostic.message = fmt::format("the JSON text ends unexpectedly at {}", at);
   } else {
-    diagnostic.code = k_json_syntax;
+    diagnostic.code = k_json_syntax.code;
     diagnostic.message = fmt::format("JSON syntax error at {}: unexpected '{}' ({})", at,
                                      util::printable(text.substr(offset, 1)), ec.message());
   }
@@ -997,6 +997,11 @@ json::value policy_to_json(const PolicyResult& result)
 
 Checked<Report> parse_report(std::string_view bytes, const ReportLimits& limits)
 {
+  return parse_report(bytes, Profile::compatible, limits);
+}
+
+Checked<Report> parse_report(std::string_view bytes, Profile profile, const ReportLimits& limits)
+{
   Checked<Report> checked;
   if (bytes.size() > limits.max_input) {
     checked.diagnostics.push_back(whole_report_error(
@@ -1021,8 +1026,8 @@ Checked<Report> parse_report(std::string_view bytes, const ReportLimits& limits)
   if (text.starts_with(k_utf8_bom)) {
     bom = k_utf8_bom.size();
     Diagnostic diagnostic;
-    diagnostic.code = k_json_bom;
-    diagnostic.severity = Severity::warning;
+    diagnostic.code = k_json_bom.code;
+    diagnostic.severity = severity_in(k_json_bom, profile);
     diagnostic.where.line = 1;
     diagnostic.where.column = 1;
     diagnostic.message = "the JSON text starts with a UTF-8 byte-order mark (RFC 7493 §2.1 forbids "
@@ -1057,8 +1062,8 @@ Checked<Report> parse_report(std::string_view bytes, const ReportLimits& limits)
 
   for (std::string& path : find_duplicate_keys(body, options)) {
     Diagnostic diagnostic;
-    diagnostic.code = k_duplicate_key;
-    diagnostic.severity = Severity::warning;
+    diagnostic.code = k_duplicate_key.code;
+    diagnostic.severity = severity_in(k_duplicate_key, profile);
     diagnostic.message = fmt::format("{} appears more than once in its object (RFC 7493 §2.3 "
                                      "forbids duplicate names); the last value is used",
                                      path);
@@ -1066,15 +1071,15 @@ Checked<Report> parse_report(std::string_view bytes, const ReportLimits& limits)
     checked.diagnostics.push_back(std::move(diagnostic));
   }
 
-  ReportReader reader(options);
+  ReportReader reader(options, profile);
   Report report = reader.read(*object);
   for (Diagnostic& diagnostic : reader.diagnostics()) {
     checked.diagnostics.push_back(std::move(diagnostic));
   }
   if (reader.dropped() > 0) {
     Diagnostic diagnostic;
-    diagnostic.code = k_diagnostics_truncated;
-    diagnostic.severity = Severity::warning;
+    diagnostic.code = k_diagnostics_truncated.code;
+    diagnostic.severity = severity_in(k_diagnostics_truncated, profile);
     diagnostic.message = fmt::format("{} further diagnostics were left out after the first {} "
                                      "errors and {} warnings",
                                      reader.dropped(), k_max_diagnostics_per_severity,

@@ -1,61 +1,17 @@
 // TLSRPT aggregate reports (RFC 8460 §4): the model, a lenient parser for what real senders emit,
 // and a canonical serializer. Pure: no I/O, no clock, no globals; nothing here throws.
 //
-// Diagnostic codes of parse_report (stable; `where.field` is a JSON path such as
-// `policies[0].failure-details[2].failed-session-count`, empty for whole-document problems;
-// `where.line`/`where.column` are set for JSON syntax errors only):
+// Diagnostic codes of parse_report: the registry's `report` family (core/code_table.hpp,
+// docs/CODES.md), each with its severity in the strict and the compatible profile. `where.field`
+// is a JSON path such as `policies[0].failure-details[2].failed-session-count`, empty for
+// whole-document problems; `where.line`/`where.column` are set for JSON syntax errors only.
 //
-//   error    report-too-large             input larger than ReportLimits::max_input
-//   error    decompressed-too-large       gzip output larger than ReportLimits::max_decompressed
-//   error    gzip-corrupt                 bad gzip header, invalid deflate data or CRC mismatch
-//   error    gzip-truncated               the gzip data ends inside a member
-//   error    gzip-trailing-data           bytes after the last gzip member
-//   error    json-invalid-utf8            the JSON text is not valid UTF-8 (RFC 7493 §2.1)
-//   error    json-syntax                  not JSON (line/column where parsing stopped)
-//   error    json-too-deep                nesting deeper than ReportLimits::max_depth
-//   error    report-not-object            the top-level value is not an object
-//   error    field-missing                a required member is absent: policies, date-range,
-//                                         start-datetime, end-datetime, policy, policy-type,
-//                                         result-type, failed-session-count
-//   error    field-type                   a member has the wrong JSON type
-//   error    count-invalid                a session count that is negative, fractional, too
-//                                         large, or a string that is not a decimal integer
-//   error    datetime-invalid             a datetime that is not RFC 3339 (message says why)
-//   error    date-range-reversed          end-datetime before start-datetime
-//   warning  json-bom                     a UTF-8 byte-order mark before the JSON; skipped
-//   warning  duplicate-key                an object repeats a member name (RFC 7493 §2.3); the
-//                                         last value is used
-//   warning  organization-name-missing    absent or null; the model holds ""
-//   warning  report-id-missing            absent or null; the model holds ""
-//   warning  contact-info-missing         absent
-//   warning  contact-info-null            `null` (seen from small senders)
-//   warning  field-null                   an optional string or array member is `null`; treated
-//                                         as absent
-//   warning  policies-empty               `policies` is an empty array
-//   warning  unknown-policy-type          not sts / tlsa / no-policy-found; the string is kept
-//   warning  unknown-result-type          not in the RFC 8460 §4.3 registry; the string is kept
-//   warning  policy-domain-missing        a policy without policy-domain (Postfix sends this for
-//                                         no-policy-found)
-//   warning  policy-string-double-encoded a single policy-string element holding a JSON array of
-//                                         strings (Microsoft TLSA); unwrapped
-//   warning  mx-host-string               mx-host as a string (RFC 8460 before erratum 6241);
-//                                         read as a one-element array
-//   warning  mx-host-prefix               an mx-host entry starting with "mx:"; prefix removed
-//   warning  summary-missing              no summary object; both counts are 0
-//   warning  summary-count-missing        a summary count is absent; it is 0
-//   warning  count-as-string              a count sent as a decimal string
-//   warning  count-as-float               a count sent as an integral floating-point number
-//   warning  failure-count-exceeds-total  the failed-session-counts of a policy add up to more
-//                                         than its total-failure-session-count (Mail.ru)
-//   warning  datetime-no-timezone         no time offset; UTC assumed (Microsoft)
-//   warning  datetime-space-separator     a space instead of `T`
-//   warning  datetime-lowercase           `t` or `z` in lower case
-//   warning  datetime-not-utc             a non-zero time offset; converted to UTC (reports
-//                                         cover UTC days, RFC 8460 §4.1)
-//   warning  date-range-long              the range covers more than one day (RFC 8460 §4.1
-//                                         recommends one UTC day)
-//   warning  diagnostics-truncated        more than 100 errors or 100 warnings; the rest are
-//                                         counted in this diagnostic's message only
+// Profiles: `strict` (what `mtasts report validate` checks by default) holds a report to
+// RFC 8460 §4.4: every member the RFC lists is required (organization-name, contact-info,
+// report-id, policy-domain, summary and both of its counts), policy-type is one of sts, tlsa and
+// no-policy-found, counts are JSON integers, datetimes carry their offset and a `T`.
+// `compatible` (report show, intake) accepts what real senders send and keeps the report, with
+// warnings for each deviation.
 #pragma once
 
 #include <mtasts/core/diagnostic.hpp>
@@ -124,12 +80,15 @@ struct ReportLimits
 
 // Parses one report. `bytes` is gzip (recognised by its magic bytes, never by a file name) or
 // plain JSON; either must carry a single I-JSON (RFC 7493) object in UTF-8 following RFC 8460
-// §4.5. Unknown members are ignored. The value is set iff no diagnostic is an error; the codes
-// and their severities are listed at the top of this file. Syntax errors carry a 1-based line
+// §4.5. Unknown members are ignored. The value is set iff no diagnostic is an error (the
+// severity of each code depends on the profile, see above). Syntax errors carry a 1-based line
 // and a 1-based byte column within the (decompressed) JSON text; schema diagnostics carry the
 // JSON path of the member concerned in `where.field`. Schema problems do not stop the walk, so
 // one call reports all of them (up to 100 errors and 100 warnings).
 Checked<Report> parse_report(std::string_view bytes, const ReportLimits& limits = {});
+// The same with an explicit profile (the one above is `compatible`).
+Checked<Report> parse_report(std::string_view bytes, Profile profile,
+                             const ReportLimits& limits = {});
 
 // The canonical RFC 8460 §4.4 JSON form: hyphenated member names, datetimes as
 // `YYYY-MM-DDTHH:MM:SSZ`, mx-host always an array, optional members (contact-info,

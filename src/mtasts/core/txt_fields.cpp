@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <limits>
 #include <unordered_set>
 #include <utility>
@@ -31,10 +32,6 @@ constexpr std::array k_known_records{
 };
 
 // An error in strict, a warning in compatible.
-Severity deviation(Profile profile)
-{
-  return profile == Profile::strict ? Severity::error : Severity::warning;
-}
 
 std::uint32_t column_at(std::size_t offset)
 {
@@ -133,9 +130,9 @@ public:
 
 private:
   void scan_field(std::size_t begin, std::size_t end);
-  void add(std::string_view code, Severity severity, std::size_t offset, std::string message)
+  void add(const CodeInfo& code, std::size_t offset, std::string message)
   {
-    add_txt_diagnostic(m_diagnostics, code, severity, m_record_number, column_at(offset),
+    add_txt_diagnostic(m_diagnostics, code, m_profile, m_record_number, column_at(offset),
                        std::move(message));
   }
 
@@ -151,21 +148,21 @@ private:
 std::optional<std::vector<TxtField>> FieldScanner::run()
 {
   if (m_record.size() > k_max_txt_record_length) {
-    add("too-long", Severity::error, k_max_txt_record_length,
+    add(txt_code("too-long"), k_max_txt_record_length,
         fmt::format("the record is {} bytes long; a TXT record holds at most {}", m_record.size(),
                     k_max_txt_record_length));
     return std::nullopt;
   }
   for (std::size_t i = 0; i < m_record.size(); ++i) {
     if (static_cast<unsigned char>(m_record[i]) >= 0x80) {
-      add("non-ascii", Severity::error, i,
+      add(txt_code("non-ascii"), i,
           fmt::format("byte 0x{:02x} is not US-ASCII; the record must be plain ASCII ({})",
                       static_cast<unsigned char>(m_record[i]), m_kind.rfc));
       return std::nullopt;
     }
   }
   if (!m_record.starts_with(m_kind.version)) {
-    add("version-invalid", Severity::error, 0,
+    add(txt_code("version-invalid"), 0,
         fmt::format("not {}: {} ('{}')", m_kind.record_name, non_candidate_reason(m_record, m_kind),
                     util::printable(m_record, k_quote_length)));
     return std::nullopt;
@@ -177,18 +174,18 @@ std::optional<std::vector<TxtField>> FieldScanner::run()
   }
   if (delimiter == m_record.size()) {
     if (delimiter > version_end) {
-      add("trailing-whitespace", deviation(m_profile), version_end,
+      add(txt_code("trailing-whitespace"), version_end,
           "whitespace after the version; remove it or end the record with ';'");
     }
     return std::move(m_fields);
   }
   if (m_record[delimiter] != ';') {
     if (delimiter == version_end) {
-      add("version-invalid", Severity::error, delimiter,
+      add(txt_code("version-invalid"), delimiter,
           fmt::format("the version must be exactly '{}', followed by ';' (found '{}')",
                       m_kind.version, util::printable(m_record.substr(0, delimiter + 1))));
     } else {
-      add("field-syntax", Severity::error, delimiter,
+      add(txt_code("field-syntax"), delimiter,
           fmt::format("expected ';' after '{}', found '{}'", m_kind.version,
                       util::printable(m_record.substr(delimiter), 20)));
     }
@@ -210,14 +207,14 @@ std::optional<std::vector<TxtField>> FieldScanner::run()
     if (first == stop) {
       // A whitespace-only piece is the optional final delimiter when last, else an empty field.
       if (!last) {
-        add("empty-field", deviation(m_profile), end,
+        add(txt_code("empty-field"), end,
             m_profile == Profile::strict
                 ? std::string("empty field: nothing between two ';'; remove the extra ';'")
                 : std::string("empty field: nothing between two ';' (ignored)"));
       }
     } else {
       if (last && stop < piece_end) {
-        add("trailing-whitespace", deviation(m_profile), stop,
+        add(txt_code("trailing-whitespace"), stop,
             "whitespace after the last field; remove it or end the record with ';'");
       }
       scan_field(first, stop);
@@ -235,7 +232,7 @@ void FieldScanner::scan_field(std::size_t begin, std::size_t end)
   const auto text = m_record.substr(begin, end - begin);
   const auto equals = text.find('=');
   if (equals == std::string_view::npos) {
-    add("field-syntax", Severity::error, begin,
+    add(txt_code("field-syntax"), begin,
         fmt::format("field '{}' has no '='; every field is name=value{}",
                     util::printable(text, k_quote_length), uri_hint(text, m_kind)));
     return;
@@ -247,7 +244,7 @@ void FieldScanner::scan_field(std::size_t begin, std::size_t end)
   if (name.size() != raw_name.size() || value.size() != raw_value.size()) {
     const std::size_t offset =
         name.size() != raw_name.size() ? begin + name.size() : begin + equals + 1;
-    add("whitespace-around-equals", Severity::error, offset,
+    add(txt_code("whitespace-around-equals"), offset,
         fmt::format("whitespace around '=' in '{}'; write '{}={}'",
                     util::printable(text, k_quote_length), util::printable(name),
                     util::printable(value, k_quote_length)));
@@ -269,7 +266,7 @@ void FieldScanner::scan_field(std::size_t begin, std::size_t end)
       message +=
           fmt::format(" (put every value in the first '{}=', separated by ',')", m_kind.list_field);
     }
-    add("duplicate-field", Severity::warning, begin, std::move(message));
+    add(txt_code("duplicate-field"), begin, std::move(message));
   } else {
     m_seen.insert(name);
   }
@@ -294,7 +291,7 @@ std::optional<std::size_t> select_txt_candidate(std::span<const std::string> rrs
                                                 const TxtRecordKind& kind, Diagnostics& diagnostics)
 {
   if (rrs.size() > k_max_txt_record_count) {
-    add_txt_diagnostic(diagnostics, "too-many-records", Severity::error, 0, 0,
+    add_txt_diagnostic(diagnostics, txt_code("too-many-records"), 0, 0,
                        fmt::format("the set holds {} TXT records, more than the {} examined; {}",
                                    rrs.size(), k_max_txt_record_count, kind.absent));
     return std::nullopt;
@@ -305,7 +302,7 @@ std::optional<std::size_t> select_txt_candidate(std::span<const std::string> rrs
     const std::string_view rr = rrs[i];
     const auto number = static_cast<std::uint32_t>(i + 1);
     if (rr.size() > k_max_txt_record_length) {
-      add_txt_diagnostic(diagnostics, "too-long", Severity::error, number,
+      add_txt_diagnostic(diagnostics, txt_code("too-long"), number,
                          column_at(k_max_txt_record_length),
                          fmt::format("the record is {} bytes long; a TXT record holds at most {}",
                                      rr.size(), k_max_txt_record_length));
@@ -313,7 +310,7 @@ std::optional<std::size_t> select_txt_candidate(std::span<const std::string> rrs
     } else if (is_txt_candidate(rr, kind.version)) {
       candidates.push_back(i);
     } else {
-      add_txt_diagnostic(diagnostics, "not-a-candidate", Severity::warning, number, 1,
+      add_txt_diagnostic(diagnostics, txt_code("not-a-candidate"), number, 1,
                          fmt::format("'{}' is not {} and is ignored: {}",
                                      util::printable(rr, k_quote_length), kind.record_name,
                                      non_candidate_reason(rr, kind)));
@@ -323,7 +320,7 @@ std::optional<std::size_t> select_txt_candidate(std::span<const std::string> rrs
     return std::nullopt;
   }
   if (candidates.empty()) {
-    add_txt_diagnostic(diagnostics, "no-record", Severity::error, 0, 0,
+    add_txt_diagnostic(diagnostics, txt_code("no-record"), 0, 0,
                        rrs.empty() ? fmt::format("there is no TXT record at {}, so {} ({})",
                                                  kind.owner, kind.absent, kind.rfc)
                                    : fmt::format("no TXT record starts with '{};', so {} ({})",
@@ -331,13 +328,12 @@ std::optional<std::size_t> select_txt_candidate(std::span<const std::string> rrs
     return std::nullopt;
   }
   if (candidates.size() > 1) {
-    add_txt_diagnostic(diagnostics, "multiple-records", Severity::error,
-                       static_cast<std::uint32_t>(candidates[1] + 1), 0,
-                       fmt::format("records {} {} start with '{};'; exactly one is allowed, so {} "
-                                   "({})",
-                                   list_of_records(candidates),
-                                   candidates.size() == 2 ? "both" : "all", kind.version,
-                                   kind.absent, kind.rfc));
+    add_txt_diagnostic(
+        diagnostics, txt_code("multiple-records"), static_cast<std::uint32_t>(candidates[1] + 1), 0,
+        fmt::format("records {} {} start with '{};'; exactly one is allowed, so {} "
+                    "({})",
+                    list_of_records(candidates), candidates.size() == 2 ? "both" : "all",
+                    kind.version, kind.absent, kind.rfc));
     return std::nullopt;
   }
   return candidates.front();
@@ -367,7 +363,7 @@ bool check_txt_extension(const TxtField& field, const TxtRecordKind& kind,
 {
   const auto name = field.name;
   const auto name_error = [&](std::size_t offset, std::string message) {
-    add_txt_diagnostic(diagnostics, "extension-name-invalid", Severity::error, record_number,
+    add_txt_diagnostic(diagnostics, txt_code("extension-name-invalid"), record_number,
                        advance_column(field.column, offset), std::move(message));
     return false;
   };
@@ -394,7 +390,7 @@ bool check_txt_extension(const TxtField& field, const TxtRecordKind& kind,
                                   util::printable(name, 40), name.size(), k_max_txt_name_length));
   }
   if (field.value.empty()) {
-    add_txt_diagnostic(diagnostics, "extension-value-invalid", Severity::error, record_number,
+    add_txt_diagnostic(diagnostics, txt_code("extension-value-invalid"), record_number,
                        field.value_column,
                        fmt::format("field '{}' has an empty value", util::printable(name)));
     return false;
@@ -405,7 +401,7 @@ bool check_txt_extension(const TxtField& field, const TxtRecordKind& kind,
     const auto offset = static_cast<std::size_t>(bad_value - value.begin());
     std::string why = *bad_value == '=' ? " (an extension value cannot hold '=')"
                                         : missing_delimiter_hint(value, offset);
-    add_txt_diagnostic(diagnostics, "extension-value-invalid", Severity::error, record_number,
+    add_txt_diagnostic(diagnostics, txt_code("extension-value-invalid"), record_number,
                        advance_column(field.value_column, offset),
                        fmt::format("the value '{}' of field '{}' contains {}{}",
                                    util::printable(value, k_quote_length), util::printable(name),
@@ -459,11 +455,18 @@ std::uint32_t advance_column(std::uint32_t column, std::size_t offset)
   return column + static_cast<std::uint32_t>(offset);
 }
 
-void add_txt_diagnostic(Diagnostics& diagnostics, std::string_view code, Severity severity,
+void add_txt_diagnostic(Diagnostics& diagnostics, const CodeInfo& code, Profile profile,
                         std::uint32_t record, std::uint32_t column, std::string message)
 {
   diagnostics.push_back(
-      Diagnostic{code, severity, Position{0, column, record, {}}, std::move(message)});
+      make_diagnostic(code, profile, Position{0, column, record, {}}, std::move(message)));
+}
+
+void add_txt_diagnostic(Diagnostics& diagnostics, const CodeInfo& code, std::uint32_t record,
+                        std::uint32_t column, std::string message)
+{
+  assert(code.severity == code.lenient); // the caller has no profile: it must not matter
+  add_txt_diagnostic(diagnostics, code, Profile::strict, record, column, std::move(message));
 }
 
 void sort_txt_diagnostics(Diagnostics& diagnostics)

@@ -13,30 +13,11 @@
 // RR in the set (0 for problems of the set as a whole), `where.column` the 1-based byte column in
 // that RR (0 for problems of the record as a whole).
 //
-// Diagnostic codes emitted here (severity in strict / compatible profile; "E" error, "W" warning):
-//   too-many-records         E/E  more than 256 RRs in the set; nothing is examined
-//   too-long                 E/E  an RR over 65535 bytes (more than DNS can carry)
-//   not-a-candidate          W/W  an RR that does not start with the version literal, optional
-//                                 WSP and ";" (erratum 6285): discarded; the message says why
-//                                 (wrong case, leading whitespace, version alone, version not
-//                                 first, the other record type)
-//   no-record                E/E  no candidate: the domain publishes no such record
-//   multiple-records         E/E  two or more candidates, even identical ones
-//   non-ascii                E/E  a byte >= 0x80 in the record (the column of the first one);
-//                                 discarded non-candidates are not examined this far
-//   version-invalid          E/E  the record does not start with the exact version literal
-//                                 (only when a single record is parsed without selection)
-//   field-syntax             E/E  a field without "=", or no ";" after the version
-//   empty-field              E/W  nothing between two ";" (e.g. "v=STSv1; id=a;;")
-//   trailing-whitespace      E/W  whitespace after the last field without a final ";"
-//   whitespace-around-equals E/E  "name = value"; the field is still read with the WSP removed
-//   duplicate-field          W/W  a field name seen before (or "v" again): the first one counts,
-//                                 this one is ignored and its value is not checked
-//   extension-name-invalid   E/E  an empty name, a name over 32 characters, a first character
-//                                 that is not a letter or digit, or a character outside the set
-//   extension-value-invalid  E/E  an empty value or one holding "=", WSP or a control character
+// Diagnostic codes emitted here: the registry's `txt-record` family (core/code_table.hpp,
+// docs/CODES.md), with their severities per profile.
 #pragma once
 
+#include <mtasts/core/codes.hpp>
 #include <mtasts/core/diagnostic.hpp>
 
 #include <cstddef>
@@ -131,9 +112,12 @@ std::string missing_delimiter_hint(std::string_view value, std::size_t index);
 // The column `offset` bytes after `column`, saturating instead of wrapping.
 std::uint32_t advance_column(std::uint32_t column, std::size_t offset);
 
-// Appends a diagnostic at (record, column) of a TXT record set.
-void add_txt_diagnostic(Diagnostics& diagnostics, std::string_view code, Severity severity,
+// Appends a diagnostic of registry entry `code` at (record, column) of a TXT record set, with
+// the entry's severity for `profile`. Without a profile the entry must have one severity.
+void add_txt_diagnostic(Diagnostics& diagnostics, const CodeInfo& code, Profile profile,
                         std::uint32_t record, std::uint32_t column, std::string message);
+void add_txt_diagnostic(Diagnostics& diagnostics, const CodeInfo& code, std::uint32_t record,
+                        std::uint32_t column, std::string message);
 
 // Orders diagnostics by record, then column; within each, 0 ("the whole set", "the whole
 // record") sorts last. Stable, so diagnostics at the same position keep their order.

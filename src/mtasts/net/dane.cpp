@@ -569,36 +569,38 @@ DaneOutcome verify_dane(std::span<const TlsaRecord> records, SSL* ssl, std::stri
   return verify_dane(records, std::span<X509* const>(chain), mx_host, tlsa_base_domain);
 }
 
-std::string_view dane_result_type(const DaneOutcome& outcome, DnssecStatus tlsa_status)
+std::optional<core::ResultType> dane_result_type(const DaneOutcome& outcome,
+                                                 DnssecStatus tlsa_status)
 {
+  using core::ResultType;
   if (tlsa_status == DnssecStatus::bogus) {
-    return "dnssec-invalid";
+    return ResultType::dnssec_invalid;
   }
   if (tlsa_status == DnssecStatus::insecure) {
-    return {};
+    return std::nullopt;
   }
   switch (outcome.verdict) {
   case DaneOutcome::Verdict::verified:
-    return {};
+    return std::nullopt;
   case DaneOutcome::Verdict::no_usable_records:
-    return outcome.unusable.empty() ? std::string_view() : std::string_view("tlsa-invalid");
+    return outcome.unusable.empty() ? std::nullopt : std::optional(ResultType::tlsa_invalid);
   case DaneOutcome::Verdict::failed:
     break;
   }
   switch (outcome.failure) {
   case Failure::chain_untrusted:
-    return "certificate-not-trusted";
+    return ResultType::certificate_not_trusted;
   case Failure::expired:
-    return "certificate-expired";
+    return ResultType::certificate_expired;
   case Failure::name_mismatch:
-    return "certificate-host-mismatch";
+    return ResultType::certificate_host_mismatch;
   case Failure::no_certificate:
-    return "validation-failure";
+    return ResultType::validation_failure;
   case Failure::no_match:
   case Failure::none:
     break;
   }
-  return "tlsa-invalid";
+  return ResultType::tlsa_invalid;
 }
 
 } // namespace mtasts::net

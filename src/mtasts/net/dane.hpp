@@ -137,7 +137,7 @@ DaneOutcome verify_dane(std::span<const TlsaRecord> records, SSL* ssl, std::stri
                         std::string_view tlsa_base_domain);
 
 // The RFC 8460 §4.3 result type a sending MTA reports for a DANE outcome when the TLSA lookup had
-// DNSSEC status `tlsa_status`; empty when there is nothing to report under DANE:
+// DNSSEC status `tlsa_status`; none when there is nothing to report under DANE:
 //   bogus                                   -> "dnssec-invalid" (§4.3.2), whatever the outcome
 //   insecure                                -> "": insecure TLSA records are not used at all
 //                                              (RFC 7672 §2.2); the sender falls back to
@@ -157,6 +157,7 @@ DaneOutcome verify_dane(std::span<const TlsaRecord> records, SSL* ssl, std::stri
 //     failed / name_mismatch                -> "certificate-host-mismatch" (§4.3.1: names that do
 //                                              not adhere to "the MTA-STS or DANE policy")
 //     failed / no_certificate               -> "validation-failure" (§4.3.1)
-std::string_view dane_result_type(const DaneOutcome& outcome, DnssecStatus tlsa_status);
+std::optional<core::ResultType> dane_result_type(const DaneOutcome& outcome,
+                                                 DnssecStatus tlsa_status);
 
 } // namespace mtasts::net

@@ -1,12 +1,16 @@
 #include <mtasts/net/dns.hpp>
+#include <mtasts/util/host_port.hpp>
 #include <mtasts/util/strings.hpp>
 
 #include <fmt/format.h>
 #include <unbound.h>
 
 #include <arpa/inet.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <utility>
 
 namespace mtasts::net {
@@ -15,7 +19,6 @@ namespace {
 
 constexpr int k_class_in = 1;
 constexpr std::size_t k_max_cname_hops = 8;
-constexpr const char* k_debian_root_key = "/usr/share/dns/root.key";
 
 std::string normalize_name(std::string_view name)
 {
@@ -91,19 +94,6 @@ std::optional<std::string> decode_name_at(const std::string& rdata, std::size_t&
 
 } // namespace
 
-std::string_view dnssec_status_name(DnssecStatus status)
-{
-  switch (status) {
-  case DnssecStatus::secure:
-    return "secure";
-  case DnssecStatus::bogus:
-    return "bogus";
-  case DnssecStatus::insecure:
-    return "insecure";
-  }
-  return "insecure";
-}
-
 std::string TlsaRecord::to_string() const
 {
   return fmt::format("{} {} {} {}", usage, selector, matching_type, data_hex);
@@ -174,36 +164,14 @@ std::optional<std::string> decode_name(const std::string& rdata)
 
 util::Expected<std::string, std::string> to_unbound_address(std::string_view server)
 {
-  std::string host(server);
-  std::string port = "53";
-  if (server.starts_with('[')) {
-    const auto close = server.find(']');
-    if (close == std::string_view::npos) {
-      return util::Unexpected(fmt::format("'{}': missing ']'", server));
-    }
-    host = std::string(server.substr(1, close - 1));
-    const auto rest = server.substr(close + 1);
-    if (!rest.empty()) {
-      if (!rest.starts_with(':')) {
-        return util::Unexpected(fmt::format("'{}': expected ':PORT' after ']'", server));
-      }
-      port = std::string(rest.substr(1));
-    }
-  } else if (std::ranges::count(server, ':') == 1) {
-    const auto colon = server.find(':');
-    host = std::string(server.substr(0, colon));
-    port = std::string(server.substr(colon + 1));
+  auto parsed = util::parse_host_port(server);
+  if (!parsed) {
+    return util::Unexpected(parsed.error());
   }
-  const auto port_number = util::parse_decimal(port, 5);
-  if (!port_number || *port_number == 0 || *port_number > 65535) {
-    return util::Unexpected(fmt::format("'{}': the port must be 1-65535", server));
+  if (!util::is_ip_literal(parsed->host)) {
+    return util::Unexpected(fmt::format("\"{}\": not an IPv4 or IPv6 address", server));
   }
-  unsigned char buffer[16];
-  if (inet_pton(AF_INET, host.c_str(), buffer) != 1 &&
-      inet_pton(AF_INET6, host.c_str(), buffer) != 1) {
-    return util::Unexpected(fmt::format("'{}': not an IPv4 or IPv6 address", server));
-  }
-  return fmt::format("{}@{}", host, *port_number);
+  return fmt::format("{}@{}", parsed->host, parsed->port.value_or(53));
 }
 
 void DnsResolver::ContextDeleter::operator()(ub_ctx* context) const
@@ -266,6 +234,7 @@ DnsResolver::create(asio::io_context& io, const DnsOptions& options)
       return util::Unexpected(*error);
     }
   }
+  resolver->m_servers = options.servers;
   for (const auto& server : options.servers) {
     auto address = to_unbound_address(server);
     if (!address) {
@@ -275,21 +244,82 @@ DnsResolver::create(asio::io_context& io, const DnsOptions& options)
       return util::Unexpected(*error);
     }
   }
-  std::string anchors = options.trust_anchor_file;
-  if (anchors.empty() && std::filesystem::exists(k_debian_root_key)) {
-    anchors = k_debian_root_key;
-  }
-  if (!anchors.empty()) {
-    if (!std::filesystem::exists(anchors)) {
-      return util::Unexpected(fmt::format("trust anchor file {}: no such file", anchors));
+  if (options.dnssec == DnssecMode::off) {
+    resolver->m_not_validating = "DNSSEC validation is off (dnssec = false)";
+  } else {
+    const bool configured = !options.trust_anchor_file.empty();
+    const std::string anchors =
+        configured ? options.trust_anchor_file : std::string(k_root_trust_anchor);
+    const bool readable = ::access(anchors.c_str(), R_OK) == 0;
+    if (!readable && (configured || options.dnssec == DnssecMode::required)) {
+      return util::Unexpected(fmt::format(
+          "DNSSEC trust anchor {}: {}{}", anchors,
+          std::filesystem::exists(anchors) ? "cannot be read" : "no such file",
+          configured ? ""
+                     : " (install Debian's dns-root-data, name a file with trust_anchor, or set "
+                       "dnssec = false to run without DNSSEC and so without DANE)"));
     }
-    if (auto error =
-            check(ub_ctx_add_ta_file(context, anchors.c_str()), "trust anchors " + anchors)) {
-      return util::Unexpected(*error);
+    if (readable) {
+      if (auto error =
+              check(ub_ctx_add_ta_file(context, anchors.c_str()), "trust anchors " + anchors)) {
+        return util::Unexpected(*error);
+      }
+      resolver->m_trust_anchor = anchors;
+    } else {
+      resolver->m_not_validating = fmt::format(
+          "no DNSSEC trust anchor ({} is missing: install dns-root-data or give a trust anchor "
+          "file)",
+          anchors);
     }
   }
   resolver->m_result_fd = std::make_unique<asio::posix::stream_descriptor>(io, ub_fd(context));
   return resolver;
+}
+
+namespace {
+
+// The owner name of the first DS or DNSKEY record of a zone-file style anchor file.
+std::optional<std::string> anchor_owner(const std::string& path)
+{
+  std::ifstream file(path);
+  for (std::string line; std::getline(file, line);) {
+    if (line.empty() || line.front() == ';' || util::is_wsp(line.front())) {
+      continue;
+    }
+    std::istringstream fields(line);
+    std::string owner;
+    fields >> owner;
+    for (std::string field; fields >> field;) {
+      if (field == "DS" || field == "DNSKEY") {
+        return owner;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
+Awaitable<std::optional<std::string>> DnsResolver::probe_trust_anchor()
+{
+  if (!validating()) {
+    co_return std::nullopt;
+  }
+  const auto owner = anchor_owner(m_trust_anchor);
+  if (!owner) {
+    co_return fmt::format("trust anchor file {} holds no DS or DNSKEY record", m_trust_anchor);
+  }
+  const auto answer = co_await query(*owner, rrtype::dnskey);
+  if (answer.dnssec == DnssecStatus::secure && answer.has_data()) {
+    co_return std::nullopt;
+  }
+  const std::string why = !answer.why_bogus.empty() ? answer.why_bogus
+                          : answer.failed()         ? answer.failure
+                                                    : std::string("the answer is not secure");
+  co_return fmt::format("the DNS server{} cannot prime the trust anchor {} ({} DNSKEY: {})",
+                        m_servers.size() == 1 ? std::string(" ") + m_servers.front()
+                                              : std::string("s"),
+                        m_trust_anchor, *owner, why);
 }
 
 Awaitable<void> DnsResolver::watch_results()

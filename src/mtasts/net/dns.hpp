@@ -4,6 +4,7 @@
 // RFC 5321 §5.1 (MX), RFC 6698 (TLSA).
 #pragma once
 
+#include <mtasts/core/sender.hpp>
 #include <mtasts/net/asio.hpp>
 #include <mtasts/util/expected.hpp>
 
@@ -19,8 +20,9 @@ struct ub_ctx;
 
 namespace mtasts::net {
 
-enum class DnssecStatus : std::uint8_t { insecure, secure, bogus };
-std::string_view dnssec_status_name(DnssecStatus status);
+// The DNSSEC status of an answer: core::DnssecStatus (insecure, secure, bogus).
+using core::dnssec_status_name;
+using core::DnssecStatus;
 
 namespace rrtype {
 inline constexpr int a = 1;
@@ -28,6 +30,7 @@ inline constexpr int cname = 5;
 inline constexpr int mx = 15;
 inline constexpr int txt = 16;
 inline constexpr int aaaa = 28;
+inline constexpr int dnskey = 48;
 inline constexpr int tlsa = 52;
 } // namespace rrtype
 
@@ -74,13 +77,24 @@ std::optional<std::string> decode_address(const std::string& rdata); // A or AAA
 std::optional<TlsaRecord> decode_tlsa(const std::string& rdata);
 std::optional<std::string> decode_name(const std::string& rdata); // CNAME target
 
+// Whether answers are DNSSEC-validated (RFC 4033), and what a missing trust anchor means.
+enum class DnssecMode : std::uint8_t {
+  required,     // validate; create() fails when no anchor file can be read (the daemons)
+  if_available, // validate when an anchor file can be read, else not (`mtasts check`)
+  off,          // never validate: every answer is insecure
+};
+
+// Debian's root trust anchor (package dns-root-data), the default anchor file.
+inline constexpr std::string_view k_root_trust_anchor = "/usr/share/dns/root.key";
+
 struct DnsOptions
 {
   // "IP" or "IP:PORT" or "[IPv6]:PORT"; every query goes to these. Empty = /etc/resolv.conf.
   std::vector<std::string> servers;
-  // File of DS or DNSKEY RRs (zone-file format) used as DNSSEC trust anchors. Empty = the Debian
-  // root key (/usr/share/dns/root.key) when present, else no validation (everything insecure).
+  // File of DS or DNSKEY RRs (zone-file format) used as DNSSEC trust anchors. Empty = Debian's
+  // root key (k_root_trust_anchor).
   std::string trust_anchor_file;
+  DnssecMode dnssec = DnssecMode::if_available;
   std::chrono::milliseconds timeout{std::chrono::seconds(5)};
 };
 
@@ -90,8 +104,9 @@ util::Expected<std::string, std::string> to_unbound_address(std::string_view ser
 class DnsResolver
 {
 public:
-  // Errors: a server address that does not parse, an unreadable trust anchor file, or a
-  // libunbound setup failure; the message says which.
+  // Errors: a server address that does not parse, an unreadable trust anchor file (the
+  // configured one, or with DnssecMode::required the default), or a libunbound setup failure;
+  // the message says which.
   static util::Expected<std::unique_ptr<DnsResolver>, std::string>
   create(asio::io_context& io, const DnsOptions& options);
 
@@ -112,6 +127,18 @@ public:
   };
   Awaitable<CnameChain> cname_chain(std::string name);
 
+  // The trust anchor file in use, "" when answers are not validated; and why not.
+  const std::string& trust_anchor() const { return m_trust_anchor; }
+  const std::string& not_validating_reason() const { return m_not_validating; }
+  bool validating() const { return !m_trust_anchor.empty(); }
+
+  // Whether the trust anchor can be primed through the configured servers: the DNSKEY RRset of
+  // the anchor's owner name (the root for Debian's key) must come back DNSSEC-secure. A server
+  // that cannot answer for that zone (a private authoritative server, a forwarder that strips
+  // DNSSEC) makes every validated answer bogus. Returns why it cannot be primed, or nullopt when
+  // it can (or when nothing is validated).
+  Awaitable<std::optional<std::string>> probe_trust_anchor();
+
 private:
   DnsResolver(asio::io_context& io, std::chrono::milliseconds timeout);
   Awaitable<void> watch_results();
@@ -124,6 +151,9 @@ private:
   std::chrono::milliseconds m_timeout;
   std::unique_ptr<ub_ctx, ContextDeleter> m_context;
   std::unique_ptr<asio::posix::stream_descriptor> m_result_fd;
+  std::vector<std::string> m_servers;
+  std::string m_trust_anchor;
+  std::string m_not_validating;
   std::shared_ptr<bool> m_alive; // false once destroyed; checked by watch_results()
   std::size_t m_in_flight = 0;
   bool m_watching = false;

@@ -81,45 +81,10 @@ bool is_text_plain(std::string_view content_type)
 
 } // namespace
 
-std::string_view fetch_failure_name(FetchFailure failure)
+core::FetchAttempt to_attempt(const FetchEvidence& evidence)
 {
-  switch (failure) {
-  case FetchFailure::none:
-    return "none";
-  case FetchFailure::connect:
-    return "connect";
-  case FetchFailure::timeout:
-    return "timeout";
-  case FetchFailure::tls_handshake:
-    return "tls-handshake";
-  case FetchFailure::certificate:
-    return "certificate";
-  case FetchFailure::http_protocol:
-    return "http-protocol";
-  case FetchFailure::redirect:
-    return "redirect";
-  case FetchFailure::http_status:
-    return "http-status";
-  case FetchFailure::content_type:
-    return "content-type";
-  case FetchFailure::too_large:
-    return "too-large";
-  }
-  return "none";
-}
-
-std::string_view fetch_result_type(FetchFailure failure)
-{
-  switch (failure) {
-  case FetchFailure::none:
-    return "";
-  case FetchFailure::certificate:
-    return "sts-webpki-invalid";
-  case FetchFailure::content_type:
-    return "sts-policy-invalid";
-  default:
-    return "sts-policy-fetch-error";
-  }
+  return core::FetchAttempt{evidence.url, evidence.address, evidence.failure, evidence.detail,
+                            evidence.body};
 }
 
 std::string policy_url(std::string_view policy_domain)
@@ -176,13 +141,14 @@ Awaitable<FetchEvidence> fetch_policy(boost::asio::ssl::context& context, std::s
                                  timed_out(error) ? "timed out" : error.message()));
   }
   evidence.tls = collect_tls_evidence(tls.native_handle(), evidence.host);
-  if (const auto result_type = result_type_for(*evidence.tls); !result_type.empty()) {
+  if (const auto result_type = result_type_for(*evidence.tls)) {
     std::string why = evidence.tls->identity_matched || evidence.tls->chain != ChainVerdict::trusted
                           ? evidence.tls->verify_error
                           : fmt::format("no subjectAltName matches {}", evidence.host);
     co_return finish(FetchFailure::certificate,
                      fmt::format("the certificate of {} is not valid for {}: {} ({})",
-                                 evidence.address, evidence.host, why, result_type));
+                                 evidence.address, evidence.host, why,
+                                 core::result_type_name(*result_type)));
   }
 
   // No Accept-Encoding (the body is never compressed), no cache validators (RFC 8461 §3.3).

@@ -6,6 +6,7 @@
 // Accept-Encoding. The result is evidence; the caller decides the verdict.
 #pragma once
 
+#include <mtasts/core/sender.hpp>
 #include <mtasts/net/asio.hpp>
 #include <mtasts/net/tls.hpp>
 
@@ -28,25 +29,9 @@ struct FetchOptions
   std::uint16_t port = 443;
 };
 
-// Why a fetch produced no policy body. Maps onto RFC 8460 result types: `certificate` ->
-// sts-webpki-invalid, `content_type` -> sts-policy-invalid, everything else ->
-// sts-policy-fetch-error (see fetch_result_type()).
-enum class FetchFailure : std::uint8_t {
-  none,
-  connect,       // TCP connect failed or was refused
-  timeout,       // a deadline passed (connect, handshake, or the whole exchange)
-  tls_handshake, // TLS negotiation failed (incl. no TLS >= 1.2 in common)
-  certificate,   // chain untrusted/expired or no SAN matches the policy host (sts-webpki-invalid)
-  http_protocol, // not a valid HTTP/1.1 response, or headers too large
-  redirect,      // a 3xx: never followed (RFC 8461 §3.3)
-  http_status,   // any status other than 200
-  content_type,  // missing or other than text/plain
-  too_large,     // body over FetchOptions::max_body
-};
-
-std::string_view fetch_failure_name(FetchFailure failure);
-// The RFC 8460 result-type a sender reports for `failure` ("" for none).
-std::string_view fetch_result_type(FetchFailure failure);
+// Why a fetch produced no policy body, and its RFC 8460 result type: core::FetchFailure,
+// core::fetch_result_type() (core/sender.hpp: the sender engine owns the mapping).
+using core::FetchFailure;
 
 struct FetchEvidence
 {
@@ -69,6 +54,9 @@ struct FetchEvidence
 // network outcomes.
 Awaitable<FetchEvidence> fetch_policy(boost::asio::ssl::context& context, std::string policy_host,
                                       std::string address, FetchOptions options = {});
+
+// The attempt as the sender engine sees it (core::fetch_outcome()).
+core::FetchAttempt to_attempt(const FetchEvidence& evidence);
 
 // "https://mta-sts.<domain>/.well-known/mta-sts.txt"
 std::string policy_url(std::string_view policy_domain);

@@ -433,7 +433,7 @@ Awaitable<Ending> run_probe(Session& session, SmtpProbe& probe, const SmtpProbeO
                             probe.tls->protocol)));
     co_return Ending::quit;
   }
-  if (const auto result_type = result_type_for(*probe.tls); !result_type.empty()) {
+  if (const auto result_type = result_type_for(*probe.tls)) {
     const std::string why =
         probe.tls->chain != ChainVerdict::trusted
             ? probe.tls->verify_error
@@ -442,7 +442,7 @@ Awaitable<Ending> run_probe(Session& session, SmtpProbe& probe, const SmtpProbeO
                           probe.mx_host);
     record(fail(SmtpFailure::certificate,
                 fmt::format("the certificate of {} is not valid for {}: {} ({})", probe.address,
-                            probe.mx_host, why, result_type)));
+                            probe.mx_host, why, core::result_type_name(*result_type))));
     co_return Ending::quit;
   }
   co_return Ending::quit;
@@ -477,25 +477,26 @@ std::string_view smtp_failure_name(SmtpFailure failure)
   return "none";
 }
 
-std::string SmtpProbe::result_type() const
+std::optional<core::ResultType> SmtpProbe::result_type() const
 {
+  using core::ResultType;
   switch (failure) {
   case SmtpFailure::starttls_not_offered:
   case SmtpFailure::starttls_rejected:
-    return "starttls-not-supported";
+    return ResultType::starttls_not_supported;
   case SmtpFailure::certificate:
-    return tls ? std::string(result_type_for(*tls)) : std::string("validation-failure");
+    return tls ? result_type_for(*tls) : ResultType::validation_failure;
   case SmtpFailure::tls_handshake:
-    return "validation-failure";
+    return ResultType::validation_failure;
   case SmtpFailure::none:
   case SmtpFailure::connect:
   case SmtpFailure::timeout:
   case SmtpFailure::banner:
   case SmtpFailure::protocol:
   case SmtpFailure::ehlo_rejected:
-    return "";
+    return std::nullopt;
   }
-  return "";
+  return std::nullopt;
 }
 
 Awaitable<SmtpProbe> probe_smtp(boost::asio::ssl::context& context, std::string mx_host,

@@ -101,9 +101,9 @@ struct SmtpProbe
 
   bool ok() const { return failure == SmtpFailure::none; }
 
-  // The RFC 8460 §4.3 result type a sending MTA would report for this MX, or "" when there is
-  // nothing to report:
-  //   none                                     -> ""
+  // The RFC 8460 §4.3 result type a sending MTA would report for this MX, or none when there
+  // is nothing to report:
+  //   none                                     -> none
   //   starttls_not_offered, starttls_rejected  -> "starttls-not-supported" (§4.3.1)
   //   certificate                              -> result_type_for(*tls): "certificate-host-
   //                                               mismatch", "certificate-expired",
@@ -115,7 +115,7 @@ struct SmtpProbe
   //                                               does not require senders to report; a sender
   //                                               retries later or tries the next MX. `detail`
   //                                               still explains them.
-  std::string result_type() const;
+  std::optional<core::ResultType> result_type() const;
 };
 
 // Probes `address` (an IPv4 or IPv6 literal) of the MX `mx_host` (an A-label host name without

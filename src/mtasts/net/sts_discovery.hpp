@@ -1,63 +1,47 @@
-// The network half of the sender engine (core/sts_cache is the other half): the questions an
-// RFC 8461 sender asks the network, answered as core values. Used by the resolver; the checker
-// asks the same questions with full evidence (check/checker.cpp).
+// The network half of the sender engine, evidence only: what DNS answered, in the shape the
+// engine's pure decisions (core/sender.hpp) read. No verdicts here: which record a sender
+// selects, which fetch decides, whether DANE applies are core's.
 #pragma once
 
-#include <mtasts/core/sts_cache.hpp>
-#include <mtasts/core/testing_observation.hpp>
+#include <mtasts/core/sender.hpp>
 #include <mtasts/net/asio.hpp>
 #include <mtasts/net/dns.hpp>
-#include <mtasts/net/policy_fetch.hpp>
-#include <mtasts/net/smtp_probe.hpp>
 
-#include <boost/asio/ssl/context.hpp>
-
-#include <cstddef>
 #include <string>
 #include <vector>
 
 namespace mtasts::net {
 
-// `_mta-sts.<domain>` TXT (RFC 8461 §3.1, CNAMEs followed by the resolver): the record selected
-// with the compatible profile, as a sender selects it. DNSSEC-bogus answers are failures.
-Awaitable<core::Discovery> discover_sts_record(DnsResolver& dns, std::string domain);
+// --- DNS answers as the sender engine reads them
 
-// The policy fetched from https://mta-sts.<domain>/ (§3.3): A and AAAA of the policy host, then
-// each address in turn until one serves a policy (a connect failure or timeout moves on to the
-// next address; any answer from a server is final), parsed with the compatible profile. A body
-// that does not parse is `sts-policy-invalid`.
-Awaitable<core::FetchOutcome> fetch_sts_policy(DnsResolver& dns, asio::ssl::context& tls,
-                                               std::string domain, FetchOptions options);
+// The TXT RRs of `answer`, each RR's character-strings joined (RFC 8461 §3.1, RFC 8460 §3).
+std::vector<std::string> txt_records(const DnsAnswer& answer);
+core::TxtAnswer to_txt_answer(const DnsAnswer& answer);
+// The MX RRset; records that do not decode are left out (a set of only those is a failure).
+core::MxAnswer to_mx_answer(const DnsAnswer& answer);
+core::TlsaAnswer to_tlsa_answer(const DnsAnswer& answer);
+// The addresses of an A or AAAA answer, in answer order; none when the lookup failed.
+std::vector<std::string> addresses_of(const DnsAnswer& answer);
 
-// Whether DANE (RFC 7672) governs delivery to `domain`: the MX RRset (or the implicit MX) must be
-// DNSSEC-validated and `_25._tcp.<mx>` must hold DNSSEC-validated TLSA records. A failed lookup
-// leaves the coverage `unknown` (the caller retries later).
-Awaitable<core::DaneCoverage> discover_dane_coverage(DnsResolver& dns, std::string domain);
+// --- Lookups
 
-struct TestingObservationOptions
+// "_mta-sts.<domain>", "mta-sts.<domain>", "_25._tcp.<host>", "_smtp._tls.<domain>".
+std::string sts_record_name(std::string_view domain);
+std::string policy_host(std::string_view domain);
+std::string tlsa_name(std::string_view mx_host);
+std::string tlsrpt_record_name(std::string_view domain);
+
+// dns.query() into `out`: a task for run_all() (`dns` and `out` must outlive it).
+Awaitable<void> query_into(DnsResolver& dns, std::string name, int type, DnsAnswer& out);
+
+// The A then AAAA addresses of `host` (both asked at once), as a sender collects them before
+// connecting (RFC 8461 §3.3 policy host, RFC 5321 §5.1 MX host), and the last lookup failure
+// ("" when both answered).
+struct HostAddresses
 {
-  std::size_t max_mx_hosts = 10; // MX hosts observed, in preference order (core::mx_targets)
-  std::size_t max_addresses = 2; // addresses probed per MX host until one reaches a verdict
-  SmtpProbeOptions probe;        // port, EHLO name and deadlines of every probe (no TLSA)
+  std::vector<std::string> addresses;
+  std::string failure;
 };
-
-struct TestingObservation
-{
-  std::vector<core::MxObservation> mx; // one per observed MX host, in preference order
-  std::size_t omitted = 0;             // MX hosts over max_mx_hosts, not observed
-  std::string failure; // the MX lookup failed: nothing was observed (the caller retries later)
-};
-
-// What a sender applying `policy` as `enforce` would meet when delivering to `domain` (RFC 8461
-// §4, §5; used for `mode: testing` policies, which deliver anyway): the MX RRset (implicit MX
-// when there is none, nothing for a null MX), each host checked against the policy's patterns
-// (§4.1: an unlisted host would fail without a connection) and, when listed, its A then AAAA
-// addresses probed one at a time with probe_smtp() (STARTTLS, PKIX with SNI and SAN match over
-// `tls`, §4.2) until one reaches a verdict. Hosts are observed one after another, so at most one
-// SMTP connection is open at a time. DNS failures of one host make that host transient; a failed
-// MX lookup is `failure`. Never throws for network outcomes.
-Awaitable<TestingObservation> observe_testing_policy(DnsResolver& dns, asio::ssl::context& tls,
-                                                     std::string domain, core::Policy policy,
-                                                     TestingObservationOptions options);
+Awaitable<HostAddresses> resolve_addresses(DnsResolver& dns, std::string host);
 
 } // namespace mtasts::net

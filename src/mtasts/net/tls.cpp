@@ -1,6 +1,7 @@
 #include <mtasts/core/cert_identity.hpp>
 #include <mtasts/net/openssl_handles.hpp>
 #include <mtasts/net/tls.hpp>
+#include <mtasts/util/host_port.hpp>
 
 #include <fmt/format.h>
 #include <openssl/asn1.h>
@@ -280,33 +281,37 @@ TlsEvidence collect_tls_evidence(SSL* ssl, std::string_view reference_host)
     evidence.chain_summary.push_back(summarize_certificate(sk_X509_value(chain, i)));
   }
 
-  const auto identity = core::match_certificate_identity(
-      evidence.chain_summary.front().san_dns_names, reference_host);
+  const auto& leaf_summary = evidence.chain_summary.front();
+  const auto identity =
+      util::is_ip_literal(reference_host)
+          ? core::match_ip_identity(leaf_summary.san_ip_addresses, reference_host)
+          : core::match_certificate_identity(leaf_summary.san_dns_names, reference_host);
   evidence.identity_matched = identity.matched;
   evidence.matched_name = identity.matched_name;
   return evidence;
 }
 
-std::string_view result_type_for(const TlsEvidence& evidence)
+std::optional<core::ResultType> result_type_for(const TlsEvidence& evidence)
 {
+  using core::ResultType;
   if (is_below_tls12(evidence.protocol)) {
-    return "validation-failure";
+    return ResultType::validation_failure;
   }
   switch (evidence.chain) {
   case ChainVerdict::untrusted:
-    return "certificate-not-trusted";
+    return ResultType::certificate_not_trusted;
   case ChainVerdict::expired:
   case ChainVerdict::not_yet_valid:
-    return "certificate-expired";
+    return ResultType::certificate_expired;
   case ChainVerdict::other:
-    return "validation-failure";
+    return ResultType::validation_failure;
   case ChainVerdict::trusted:
     break;
   }
   if (!evidence.identity_matched) {
-    return "certificate-host-mismatch";
+    return ResultType::certificate_host_mismatch;
   }
-  return {};
+  return std::nullopt;
 }
 
 util::Expected<SslCtxPtr, std::string> make_client_context(const TlsClientOptions& options)

@@ -5,6 +5,7 @@
 // identity rule of core/cert_identity.hpp, and expressed as an RFC 8460 §4.3 result type.
 #pragma once
 
+#include <mtasts/core/result_type.hpp>
 #include <mtasts/net/openssl_handles.hpp>
 #include <mtasts/util/expected.hpp>
 
@@ -12,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,7 +71,7 @@ struct TlsEvidence
   std::string verify_error; // its text (X509_verify_cert_error_string), or why there is no chain
   ChainVerdict chain = ChainVerdict::other;
   std::vector<CertificateSummary> chain_summary; // as presented by the peer, leaf first
-  bool identity_matched = false; // a leaf SAN dNSName matched the reference host (RFC 8461)
+  bool identity_matched = false; // a leaf SAN matched the reference host (RFC 8461, RFC 6125)
   std::string matched_name;      // that SAN; empty when none matched
 };
 
@@ -78,13 +80,15 @@ struct TlsEvidence
 // identity check of the leaf against `reference_host` (the policy host for RFC 8461 §3.3, the MX
 // host name for §4.2; in A-label form from core::normalize_host). The identity check is
 // core::match_certificate_identity on the leaf's subjectAltName dNSName entries (RFC 6125 DNS-ID,
-// never the subject CN), not OpenSSL's hostname check, so the rule is identical everywhere.
+// never the subject CN), not OpenSSL's hostname check, so the rule is identical everywhere; an
+// IP-literal reference (an https: rua with an address as host) is matched against the
+// iPAddress entries by core::match_ip_identity.
 // When the peer presented no certificate, `chain` is `other`, `chain_summary` is empty and
 // `verify_error` says so.
 TlsEvidence collect_tls_evidence(SSL* ssl, std::string_view reference_host);
 
-// The RFC 8460 §4.3 result type a sending MTA would report for this handshake, or an empty view
-// when it satisfies RFC 8461 (trusted chain, matching identity, TLS 1.2 or later).
+// The RFC 8460 §4.3 result type a sending MTA would report for this handshake, or none when it
+// satisfies RFC 8461 (trusted chain, matching identity, TLS 1.2 or later).
 //
 // One handshake yields one result type, chosen in this order:
 //   1. a protocol older than TLS 1.2 (RFC 8461 §7.2)      -> "validation-failure"
@@ -100,7 +104,7 @@ TlsEvidence collect_tls_evidence(SSL* ssl, std::string_view reference_host);
 // wrong-name certificate; both need a new certificate, and the expiry is the more certain finding.
 // A TLS 1.0/1.1 handshake comes first because a sender enforcing TLS 1.2 never gets as far as the
 // certificate.
-std::string_view result_type_for(const TlsEvidence& evidence);
+std::optional<core::ResultType> result_type_for(const TlsEvidence& evidence);
 
 // --- Client contexts ---
 

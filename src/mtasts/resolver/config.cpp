@@ -1,5 +1,6 @@
 #include <mtasts/core/mx_pattern.hpp>
 #include <mtasts/resolver/config.hpp>
+#include <mtasts/server/logging.hpp>
 
 #include <fmt/format.h>
 
@@ -8,49 +9,58 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
-#include <set>
+#include <sstream>
 
 namespace mtasts::resolver {
 
 namespace {
 
-using Error = util::Unexpected<std::string>;
-
-std::string where(const std::string& path, const toml::node& node, std::string_view key)
-{
-  return fmt::format("{}:{}: {}", path, node.source().begin.line, key);
-}
-
-std::string where(const std::string& path, const toml::table& table, std::string_view key)
-{
-  if (const auto* node = table.get(key)) {
-    return where(path, *node, key);
-  }
-  return fmt::format("{}: {}", path, key);
-}
+constexpr std::chrono::seconds k_min_negative_ttl{60};
 
 struct Reader
 {
   const std::string& path;
-  std::string error;
+  std::vector<std::string> errors;
 
-  bool fail(std::string message)
+  std::string where(const toml::node& node, std::string_view key) const
   {
-    if (error.empty()) {
-      error = std::move(message);
-    }
-    return false;
+    return fmt::format("{}:{}: {}", path, node.source().begin.line, key);
   }
 
+  void fail(const toml::node& node, std::string_view key, std::string_view message)
+  {
+    errors.push_back(fmt::format("{}: {}", where(node, key), message));
+  }
+
+  // Every key of `table` must be in `known`: tables among them are checked by their readers.
   void check_keys(const toml::table& table, std::string_view section,
                   std::initializer_list<std::string_view> known)
   {
     for (const auto& [key, node] : table) {
-      if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
-        fail(fmt::format("{}:{}: unknown key \"{}\" in [{}]", path, node.source().begin.line,
-                         key.str(), section));
+      if (std::find(known.begin(), known.end(), key.str()) != known.end()) {
+        continue;
       }
+      const bool is_table = node.is_table();
+      errors.push_back(fmt::format(
+          "{}:{}: unknown {} {}{}", path, node.source().begin.line, is_table ? "table" : "key",
+          is_table
+              ? fmt::format("[{}{}]", section.empty() ? "" : std::string(section) + ".", key.str())
+              : fmt::format("\"{}\"", key.str()),
+          section.empty() || is_table ? std::string() : fmt::format(" in [{}]", section)));
     }
+  }
+
+  const toml::table* table(const toml::table& parent, std::string_view key)
+  {
+    const auto* node = parent.get(key);
+    if (node == nullptr) {
+      return nullptr;
+    }
+    if (const auto* t = node->as_table()) {
+      return t;
+    }
+    fail(*node, key, "expected a table");
+    return nullptr;
   }
 
   void string(const toml::table& table, std::string_view key, std::string& out)
@@ -59,7 +69,7 @@ struct Reader
       if (const auto value = node->value<std::string>()) {
         out = *value;
       } else {
-        fail(where(path, *node, key) + ": expected a string");
+        fail(*node, key, "expected a string");
       }
     }
   }
@@ -70,7 +80,7 @@ struct Reader
       if (const auto value = node->value<bool>()) {
         out = *value;
       } else {
-        fail(where(path, *node, key) + ": expected true or false");
+        fail(*node, key, "expected true or false");
       }
     }
   }
@@ -80,33 +90,51 @@ struct Reader
                std::int64_t max)
   {
     if (const auto* node = table.get(key)) {
-      const auto value = node->value<std::int64_t>();
+      const auto value = node->is_integer() ? node->value<std::int64_t>() : std::nullopt;
       if (!value || *value < min || *value > max) {
-        fail(fmt::format("{}: expected an integer from {} to {}", where(path, *node, key), min,
-                         max));
+        fail(*node, key, fmt::format("expected an integer from {} to {}", min, max));
         return;
       }
       out = static_cast<Integer>(*value);
     }
   }
 
+  // A duration more than `min` (zero breaks every duration this daemon has).
   template <typename Duration>
-  void duration(const toml::table& table, std::string_view key, Duration& out)
+  void duration(const toml::table& table, std::string_view key, Duration& out,
+                std::chrono::milliseconds min = std::chrono::milliseconds(1))
   {
-    if (const auto* node = table.get(key)) {
-      std::optional<std::chrono::milliseconds> value;
+    const auto* node = table.get(key);
+    if (node == nullptr) {
+      return;
+    }
+    std::optional<std::chrono::milliseconds> value;
+    if (node->is_integer()) {
       if (const auto seconds = node->value<std::int64_t>(); seconds && *seconds >= 0) {
         value = std::chrono::seconds(*seconds);
-      } else if (const auto text = node->value<std::string>()) {
-        value = parse_duration(*text);
       }
-      if (!value) {
-        fail(where(path, *node, key) +
-             ": expected a duration (seconds, or a number with ms, s, m, h or d)");
-        return;
-      }
-      out = std::chrono::duration_cast<Duration>(*value);
+    } else if (const auto text = node->value<std::string>()) {
+      value = parse_duration(*text);
     }
+    if (!value) {
+      fail(*node, key, "expected a duration (seconds, or a number with ms, s, m, h or d)");
+      return;
+    }
+    if (*value < min) {
+      const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(min).count();
+      fail(*node, key,
+           min == std::chrono::milliseconds(1) ? std::string("must be more than zero")
+           : min % std::chrono::minutes(1) == std::chrono::milliseconds(0)
+               ? fmt::format("expected at least {} minute{}", minutes, minutes == 1 ? "" : "s")
+               : fmt::format("expected at least {} s",
+                             std::chrono::duration_cast<std::chrono::seconds>(min).count()));
+      return;
+    }
+    if (std::chrono::duration_cast<Duration>(*value) == Duration::zero()) {
+      fail(*node, key, "must be at least one second");
+      return;
+    }
+    out = std::chrono::duration_cast<Duration>(*value);
   }
 
   void strings(const toml::table& table, std::string_view key, std::vector<std::string>& out)
@@ -114,7 +142,7 @@ struct Reader
     if (const auto* node = table.get(key)) {
       const auto* array = node->as_array();
       if (array == nullptr) {
-        fail(where(path, *node, key) + ": expected an array of strings");
+        fail(*node, key, "expected an array of strings");
         return;
       }
       out.clear();
@@ -122,7 +150,7 @@ struct Reader
         if (const auto value = element.value<std::string>()) {
           out.push_back(*value);
         } else {
-          fail(where(path, element, key) + ": expected an array of strings");
+          fail(element, key, "expected an array of strings");
           return;
         }
       }
@@ -143,7 +171,7 @@ struct Reader
     } else if (text == "notfound") {
       out.on_failure = core::FailureAnswer::notfound;
     } else if (!text.empty()) {
-      fail(where(path, table, "on_fetch_failure") + ": expected \"notfound\" or \"temp\"");
+      fail(*table.get("on_fetch_failure"), "on_fetch_failure", "expected \"notfound\" or \"temp\"");
     }
     text.clear();
     string(table, "dane", text);
@@ -152,7 +180,74 @@ struct Reader
     } else if (text == "notfound") {
       out.dane = core::DaneAnswer::notfound;
     } else if (!text.empty()) {
-      fail(where(path, table, "dane") + ": expected \"dane-only\" or \"notfound\"");
+      fail(*table.get("dane"), "dane", "expected \"dane-only\" or \"notfound\"");
+    }
+  }
+
+  void resolver(const toml::table& r, ResolverConfig& config)
+  {
+    // (kept bin-packed by hand: clang-format would put each key on its own line)
+    // clang-format off
+    check_keys(r, "resolver",
+               {"listen", "socket_owner", "socket_group", "socket_mode", "cache",
+                "admin_listen", "admin_token_file", "log_level", "fetch_timeout", "idle_timeout",
+                "max_connections", "max_domains", "refresh_interval", "fetch_backoff",
+                "negative_ttl_max", "dane_lookups", "observe_testing", "observe_interval",
+                "observe_helo", "answer", "zones"});
+    // clang-format on
+    strings(r, "listen", config.listen);
+    if (const auto* node = r.get("listen"); node != nullptr && config.listen.empty()) {
+      fail(*node, "listen", "at least one listener is needed");
+    }
+    string(r, "socket_owner", config.socket_owner);
+    string(r, "socket_group", config.socket_group);
+    std::string mode;
+    string(r, "socket_mode", mode);
+    if (!mode.empty()) {
+      unsigned value = 0;
+      const auto [end, error] = std::from_chars(mode.data(), mode.data() + mode.size(), value, 8);
+      if (error != std::errc{} || end != mode.data() + mode.size() || value > 0777) {
+        fail(*r.get("socket_mode"), "socket_mode", "expected an octal mode such as \"0660\"");
+      }
+      config.socket_mode = value;
+    }
+    string(r, "cache", config.cache);
+    string(r, "admin_listen", config.admin_listen);
+    string(r, "admin_token_file", config.admin_token_file);
+    string(r, "log_level", config.log_level);
+    if (!server::is_log_level(config.log_level)) {
+      fail(*r.get("log_level"), "log_level",
+           "expected one of error, warn, info, debug, trace, off");
+    }
+    duration(r, "fetch_timeout", config.fetch_timeout);
+    duration(r, "idle_timeout", config.idle_timeout);
+    integer(r, "max_connections", config.max_connections, 1, 1000000);
+    integer(r, "max_domains", config.max_domains, 1, 100000000);
+    duration(r, "refresh_interval", config.engine.refresh_interval);
+    duration(r, "fetch_backoff", config.engine.fetch_backoff);
+    duration(r, "negative_ttl_max", config.engine.max_discovery_ttl, k_min_negative_ttl);
+    boolean(r, "dane_lookups", config.dane_lookups);
+    boolean(r, "observe_testing", config.observe_testing);
+    duration(r, "observe_interval", config.observe_interval, std::chrono::minutes(1));
+    string(r, "observe_helo", config.observe_helo);
+    // RFC 5321 §4.1.1.1: EHLO takes a Domain (LDH labels), the syntax of an `mx:` host name.
+    const auto helo = core::parse_mx_pattern(config.observe_helo);
+    if (!config.observe_helo.empty() && (!helo || helo->is_wildcard())) {
+      fail(*r.get("observe_helo"), "observe_helo", "expected a host name");
+    }
+    if (const auto* answer_table = table(r, "answer")) {
+      answer(*answer_table, "resolver.answer", config.default_answer);
+    }
+    if (const auto* zones = table(r, "zones")) {
+      for (const auto& [name, node] : *zones) {
+        auto settings = config.default_answer;
+        if (const auto* zone = node.as_table()) {
+          answer(*zone, "resolver.zones." + std::string(name.str()), settings);
+        } else {
+          fail(node, name.str(), "expected a table");
+        }
+        config.zones.emplace(std::string(name.str()), settings);
+      }
     }
   }
 };
@@ -162,17 +257,40 @@ std::string_view failure_name(core::FailureAnswer answer)
   return answer == core::FailureAnswer::temp ? "temp" : "notfound";
 }
 
-std::string_view dane_name(core::DaneAnswer answer)
+std::string_view dane_answer_name(core::DaneAnswer answer)
 {
   return answer == core::DaneAnswer::dane_only ? "dane-only" : "notfound";
 }
 
-std::string describe_answer(const core::AnswerSettings& s)
+// The largest unit that divides the duration: "1d", "90s", "500ms".
+std::string duration_text(std::chrono::milliseconds value)
 {
-  return fmt::format("strict_testing={} on_fetch_failure={} dane={} servername={} "
-                     "tlsrpt_attributes={}",
-                     s.strict_testing, failure_name(s.on_failure), dane_name(s.dane),
-                     s.postfix.servername, s.postfix.tlsrpt_attributes);
+  const auto ms = value.count();
+  for (const auto& [unit, size] : {std::pair{"d", 86400000LL}, std::pair{"h", 3600000LL},
+                                   std::pair{"m", 60000LL}, std::pair{"s", 1000LL}}) {
+    if (ms != 0 && ms % size == 0) {
+      return fmt::format("{}{}", ms / size, unit);
+    }
+  }
+  return fmt::format("{}ms", ms);
+}
+
+toml::array string_array(const std::vector<std::string>& values)
+{
+  toml::array array;
+  for (const auto& value : values) {
+    array.push_back(value);
+  }
+  return array;
+}
+
+toml::table answer_table(const core::AnswerSettings& s)
+{
+  return toml::table{{"strict_testing", s.strict_testing},
+                     {"on_fetch_failure", std::string(failure_name(s.on_failure))},
+                     {"dane", std::string(dane_answer_name(s.dane))},
+                     {"servername", s.postfix.servername},
+                     {"tlsrpt_attributes", s.postfix.tlsrpt_attributes}};
 }
 
 } // namespace
@@ -223,118 +341,87 @@ util::Expected<ResolverConfig, std::string> load_resolver_config(const std::stri
     root = toml::parse_file(path);
   } catch (const toml::parse_error& e) {
     const auto& begin = e.source().begin;
-    return Error(fmt::format("{}:{}:{}: {}", path, begin.line, begin.column, e.description()));
+    return util::Unexpected(
+        fmt::format("{}:{}:{}: {}", path, begin.line, begin.column, e.description()));
   }
   Reader read{path, {}};
-  read.check_keys(root, "top level",
-                  {"dns", "tls", "resolver", "check", "serve", "reporter", "store", "metrics"});
-  if (const auto* dns = root["dns"].as_table()) {
-    read.check_keys(*dns, "dns", {"servers", "trust_anchor", "timeout"});
+  read.check_keys(root, "", {"dns", "tls", "resolver"});
+  if (const auto* dns = read.table(root, "dns")) {
+    read.check_keys(*dns, "dns", {"servers", "trust_anchor", "dnssec", "timeout"});
     read.strings(*dns, "servers", config.dns_servers);
     read.string(*dns, "trust_anchor", config.trust_anchor);
+    read.boolean(*dns, "dnssec", config.dnssec);
     read.duration(*dns, "timeout", config.dns_timeout);
   }
-  if (const auto* tls = root["tls"].as_table()) {
+  if (const auto* tls = read.table(root, "tls")) {
     read.check_keys(*tls, "tls", {"ca_file"});
     read.string(*tls, "ca_file", config.ca_file);
   }
-  if (const auto* r = root["resolver"].as_table()) {
-    // (kept bin-packed by hand: clang-format would put each key on its own line)
-    // clang-format off
-    read.check_keys(*r, "resolver",
-                    {"listen", "socket_owner", "socket_group", "socket_mode", "cache",
-                     "admin_listen", "log_level", "fetch_timeout", "idle_timeout",
-                     "max_connections", "max_domains", "refresh_interval", "fetch_backoff",
-                     "negative_ttl_max", "dane_lookups", "observe_testing", "observe_interval",
-                     "observe_helo", "answer", "zones"});
-    // clang-format on
-    read.strings(*r, "listen", config.listen);
-    read.string(*r, "socket_owner", config.socket_owner);
-    read.string(*r, "socket_group", config.socket_group);
-    std::string mode;
-    read.string(*r, "socket_mode", mode);
-    if (!mode.empty()) {
-      unsigned value = 0;
-      const auto [end, error] = std::from_chars(mode.data(), mode.data() + mode.size(), value, 8);
-      if (error != std::errc{} || end != mode.data() + mode.size() || value > 0777) {
-        read.fail(where(path, *r, "socket_mode") + ": expected an octal mode such as \"0660\"");
-      }
-      config.socket_mode = value;
-    }
-    read.string(*r, "cache", config.cache);
-    read.string(*r, "admin_listen", config.admin_listen);
-    read.string(*r, "log_level", config.log_level);
-    static const std::set<std::string, std::less<>> levels{"error", "warn",  "info",
-                                                           "debug", "trace", "off"};
-    if (!levels.contains(config.log_level)) {
-      read.fail(where(path, *r, "log_level") +
-                ": expected one of error, warn, info, debug, trace, off");
-    }
-    read.duration(*r, "fetch_timeout", config.fetch_timeout);
-    read.duration(*r, "idle_timeout", config.idle_timeout);
-    read.integer(*r, "max_connections", config.max_connections, 1, 1000000);
-    read.integer(*r, "max_domains", config.max_domains, 1, 100000000);
-    read.duration(*r, "refresh_interval", config.engine.refresh_interval);
-    read.duration(*r, "fetch_backoff", config.engine.fetch_backoff);
-    read.duration(*r, "negative_ttl_max", config.engine.max_discovery_ttl);
-    read.boolean(*r, "dane_lookups", config.dane_lookups);
-    read.boolean(*r, "observe_testing", config.observe_testing);
-    read.duration(*r, "observe_interval", config.observe_interval);
-    if (config.observe_interval < std::chrono::minutes(1)) {
-      read.fail(where(path, *r, "observe_interval") + ": expected at least 1 minute");
-    }
-    read.string(*r, "observe_helo", config.observe_helo);
-    // RFC 5321 §4.1.1.1: EHLO takes a Domain (LDH labels), the syntax of an `mx:` host name.
-    const auto helo = core::parse_mx_pattern(config.observe_helo);
-    if (!config.observe_helo.empty() && (!helo || helo->is_wildcard())) {
-      read.fail(where(path, *r, "observe_helo") + ": expected a host name");
-    }
-    if (const auto* answer = (*r)["answer"].as_table()) {
-      read.answer(*answer, "resolver.answer", config.default_answer);
-    }
-    if (const auto* zones = (*r)["zones"].as_table()) {
-      for (const auto& [name, node] : *zones) {
-        auto settings = config.default_answer;
-        if (const auto* table = node.as_table()) {
-          read.answer(*table, "resolver.zones." + std::string(name.str()), settings);
-        } else {
-          read.fail(where(path, node, name.str()) + ": expected a table");
-        }
-        config.zones.emplace(std::string(name.str()), settings);
-      }
-    }
+  if (const auto* resolver = read.table(root, "resolver")) {
+    read.resolver(*resolver, config);
   }
-  if (!read.error.empty()) {
-    return Error(read.error);
+  if (!read.errors.empty()) {
+    return util::Unexpected(fmt::format("{}", fmt::join(read.errors, "\n")));
   }
   return config;
 }
 
-std::string describe(const ResolverConfig& c)
+std::vector<std::string> check_resolver_values(const ResolverConfig& config)
 {
-  std::string out;
-  auto add = std::back_inserter(out);
-  fmt::format_to(add, "listen: {}\n", fmt::join(c.listen, ", "));
-  fmt::format_to(add, "admin (metrics, query, flush): {}\n",
-                 c.admin_listen.empty() ? "off" : c.admin_listen);
-  fmt::format_to(add, "cache: {}\n", c.cache);
-  fmt::format_to(add, "dns: {} (timeout {} ms, trust anchor {})\n",
-                 c.dns_servers.empty() ? "system resolver"
-                                       : fmt::format("{}", fmt::join(c.dns_servers, ", ")),
-                 c.dns_timeout.count(), c.trust_anchor.empty() ? "default" : c.trust_anchor);
-  fmt::format_to(add, "tls trust: {}\n", c.ca_file.empty() ? "system store" : c.ca_file);
-  fmt::format_to(add,
-                 "fetch timeout {} ms, refresh every {} s, backoff {} s, negative TTL <= {} s\n",
-                 c.fetch_timeout.count(), c.engine.refresh_interval.count(),
-                 c.engine.fetch_backoff.count(), c.engine.max_discovery_ttl.count());
-  fmt::format_to(add, "testing policies observed as under enforce: {}\n",
-                 c.observe_testing ? fmt::format("every {} s", c.observe_interval.count())
-                                   : std::string("off"));
-  fmt::format_to(add, "default answers: {}\n", describe_answer(c.default_answer));
-  for (const auto& [name, settings] : c.zones) {
-    fmt::format_to(add, "zone {}: {}\n", name, describe_answer(settings));
+  std::vector<std::string> errors;
+  if (!server::is_log_level(config.log_level)) {
+    errors.push_back(fmt::format("log_level \"{}\": expected one of error, warn, info, debug, "
+                                 "trace, off",
+                                 config.log_level));
   }
-  return out;
+  if (config.listen.empty()) {
+    errors.emplace_back("listen: at least one listener is needed");
+  }
+  return errors;
+}
+
+std::string to_toml(const ResolverConfig& c)
+{
+  toml::table zones;
+  for (const auto& [name, settings] : c.zones) {
+    zones.insert(name, answer_table(settings));
+  }
+  toml::table resolver{
+      {"listen", string_array(c.listen)},
+      {"socket_owner", c.socket_owner},
+      {"socket_group", c.socket_group},
+      {"socket_mode", fmt::format("0{:o}", c.socket_mode)},
+      {"cache", c.cache},
+      {"admin_listen", c.admin_listen},
+      {"admin_token_file", c.admin_token_file},
+      {"log_level", c.log_level},
+      {"fetch_timeout", duration_text(c.fetch_timeout)},
+      {"idle_timeout", duration_text(c.idle_timeout)},
+      {"max_connections", static_cast<std::int64_t>(c.max_connections)},
+      {"max_domains", static_cast<std::int64_t>(c.max_domains)},
+      {"refresh_interval", duration_text(c.engine.refresh_interval)},
+      {"fetch_backoff", duration_text(c.engine.fetch_backoff)},
+      {"negative_ttl_max", duration_text(c.engine.max_discovery_ttl)},
+      {"dane_lookups", c.dane_lookups},
+      {"observe_testing", c.observe_testing},
+      {"observe_interval", duration_text(c.observe_interval)},
+      {"observe_helo", c.observe_helo},
+      {"answer", answer_table(c.default_answer)},
+  };
+  if (!zones.empty()) {
+    resolver.insert("zones", std::move(zones));
+  }
+  const toml::table root{
+      {"dns", toml::table{{"servers", string_array(c.dns_servers)},
+                          {"trust_anchor", c.trust_anchor},
+                          {"dnssec", c.dnssec},
+                          {"timeout", duration_text(c.dns_timeout)}}},
+      {"tls", toml::table{{"ca_file", c.ca_file}}},
+      {"resolver", std::move(resolver)},
+  };
+  std::ostringstream out;
+  out << root << '\n';
+  return out.str();
 }
 
 } // namespace mtasts::resolver

@@ -1,24 +1,26 @@
 // `mtasts resolver` configuration: defaults, the TOML file (DESIGN.md: one file, a section per
 // job plus shared [dns] and [tls]), then command-line flags, in that order of precedence.
 //
-//   [dns]      servers = ["127.0.0.1:53"]  trust_anchor = ""  timeout = "5s"
+//   [dns]      servers = ["127.0.0.1:53"]  trust_anchor = ""  dnssec = true  timeout = "5s"
 //   [tls]      ca_file = ""
 //   [resolver] listen = ["127.0.0.1:8461", "unix:/run/mtasts/resolver.sock"]
 //              socket_owner = ""  socket_group = ""  socket_mode = "0666"
-//              cache = "sqlite:///var/lib/mtasts/resolver.db"     admin_listen = "127.0.0.1:9461"
+//              cache = "sqlite:///var/lib/mtasts/resolver.db"
+//              admin_listen = "127.0.0.1:9461"  admin_token_file = ""
 //              log_level = "info"   fetch_timeout = "20s"   idle_timeout = "300s"
 //              max_connections = 20000   refresh_interval = "24h"   fetch_backoff = "5m"
 //              negative_ttl_max = "1h"   max_domains = 200000   dane_lookups = true
-//              observe_testing = true   observe_interval = "24h"   (testing policies observed as
-//              under enforce, for the reporter; interval at least 1m)   observe_helo = "" (the
-//              EHLO name of those probes; "" = this host's name)
+//              observe_testing = true   observe_interval = "24h"   observe_helo = ""
 //   [resolver.answer]          the default zone (socketmap names without their own zone)
 //              strict_testing = false  on_fetch_failure = "notfound"|"temp"
 //              dane = "dane-only"|"notfound"  servername = true  tlsrpt_attributes = false
 //   [resolver.zones.NAME]      same keys as [resolver.answer], for socketmap:...:NAME
 //
-// Durations are integers (seconds) or strings with a unit: "500ms", "30s", "5m", "1h", "1d".
-// Errors name the file, line and key.
+// Every key is documented in mtasts.toml(5) and dist/mtasts.toml. Durations are integers
+// (seconds) or strings with a unit: "500ms", "30s", "5m", "1h", "1d"; every duration must be more
+// than zero, negative_ttl_max at least 60 s (the shortest time a TXT answer is reused) and
+// observe_interval at least a minute. A table or key this version does not know is an error.
+// The loader reports every error of the file at once, one per line, each with file:line.
 #pragma once
 
 #include <mtasts/core/sts_cache.hpp>
@@ -39,7 +41,8 @@ struct ResolverConfig
 {
   // [dns]
   std::vector<std::string> dns_servers; // empty = /etc/resolv.conf
-  std::string trust_anchor;             // empty = Debian's root key when present
+  std::string trust_anchor;             // empty = Debian's root key
+  bool dnssec = true;                   // false: no validation, so no DANE detection
   std::chrono::milliseconds dns_timeout{std::chrono::seconds(5)};
   // [tls]
   std::string ca_file; // empty = the system trust store
@@ -50,6 +53,7 @@ struct ResolverConfig
   std::uint32_t socket_mode = 0666;
   std::string cache = "sqlite:///var/lib/mtasts/resolver.db";
   std::string admin_listen = "127.0.0.1:9461"; // "" = no metrics/admin listener
+  std::string admin_token_file;                // bearer token; required off loopback
   std::string log_level = "info";
   std::chrono::milliseconds fetch_timeout{std::chrono::seconds(20)};
   std::chrono::seconds idle_timeout{300};
@@ -68,14 +72,19 @@ struct ResolverConfig
   const core::AnswerSettings& answer_settings(std::string_view map_name) const;
 };
 
-// Reads `path` over the defaults. `must_exist` false: a missing file means "defaults".
+// Reads `path` over the defaults. `must_exist` false: a missing file means "defaults". The
+// error lists every problem of the file, one per line.
 util::Expected<ResolverConfig, std::string> load_resolver_config(const std::string& path,
                                                                  bool must_exist);
+
+// Checks values set by flags over the file the same way (durations cannot come from flags).
+std::vector<std::string> check_resolver_values(const ResolverConfig& config);
 
 // "30s" -> 30 s etc.; nullopt when malformed.
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 
-// A human summary of the effective configuration (for --check-config).
-std::string describe(const ResolverConfig& config);
+// The effective configuration as a TOML document that load_resolver_config() reads back to the
+// same values (for --check-config).
+std::string to_toml(const ResolverConfig& config);
 
 } // namespace mtasts::resolver

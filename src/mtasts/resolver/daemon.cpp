@@ -2,171 +2,36 @@
 #include <mtasts/net/tls.hpp>
 #include <mtasts/resolver/daemon.hpp>
 #include <mtasts/resolver/engine.hpp>
+#include <mtasts/resolver/network.hpp>
+#include <mtasts/server/admin.hpp>
+#include <mtasts/server/connections.hpp>
+#include <mtasts/server/listener.hpp>
+#include <mtasts/server/logging.hpp>
+#include <mtasts/server/process.hpp>
 #include <mtasts/store/policy_store.hpp>
+#include <mtasts/util/version.hpp>
 
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <boost/json/serialize.hpp>
-#include <boost/url/parse.hpp>
-#include <spdlog/sinks/stdout_sinks.h>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <grp.h>
 #include <malloc.h>
-#include <pwd.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <array>
-#include <charconv>
-#include <cstring>
-#include <filesystem>
-#include <type_traits>
-#include <unordered_map>
+#include <csignal>
 
 namespace mtasts::resolver {
 
 namespace asio = net::asio;
-namespace beast = boost::beast;
-namespace http = boost::beast::http;
 namespace json = boost::json;
-using asio::ip::tcp;
-using local_stream = asio::local::stream_protocol;
+namespace http = server::http;
 using net::Awaitable;
 
 namespace {
 
-// --- small helpers
-
-void notify_systemd(std::string_view state)
-{
-  const char* path = std::getenv("NOTIFY_SOCKET");
-  if (path == nullptr || (path[0] != '/' && path[0] != '@')) {
-    return;
-  }
-  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    return;
-  }
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  const std::string_view name(path);
-  const auto length = std::min(name.size(), sizeof(address.sun_path) - 1);
-  std::copy_n(name.data(), length, address.sun_path);
-  if (address.sun_path[0] == '@') {
-    address.sun_path[0] = '\0'; // abstract namespace
-  }
-  const auto size = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + length);
-  (void)::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL,
-                 reinterpret_cast<const sockaddr*>(&address), size);
-  ::close(fd);
-}
-
-void raise_file_limit()
-{
-  rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    (void)::setrlimit(RLIMIT_NOFILE, &limit);
-  }
-}
-
-util::Expected<tcp::endpoint, std::string> parse_tcp_endpoint(std::string_view text)
-{
-  std::string_view host;
-  std::string_view port;
-  if (text.starts_with('[')) {
-    const auto close = text.find(']');
-    if (close == std::string_view::npos || text.substr(close + 1, 1) != ":") {
-      return util::Unexpected(std::string("expected [IPv6]:PORT, got \"") + std::string(text) +
-                              "\"");
-    }
-    host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
-  } else {
-    const auto colon = text.rfind(':');
-    if (colon == std::string_view::npos) {
-      return util::Unexpected("expected IP:PORT, got \"" + std::string(text) + "\"");
-    }
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-  }
-  boost::system::error_code ec;
-  const auto address = asio::ip::make_address(std::string(host), ec);
-  unsigned number = 0;
-  const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), number);
-  if (ec || error != std::errc{} || end != port.data() + port.size() || number > 65535) {
-    return util::Unexpected("\"" + std::string(text) + "\" is not IP:PORT");
-  }
-  return tcp::endpoint(address, static_cast<std::uint16_t>(number));
-}
-
-// open + (TCP: SO_REUSEADDR) + bind + listen.
-template <typename Acceptor, typename Endpoint>
-boost::system::error_code listen_on(Acceptor& acceptor, const Endpoint& endpoint)
-{
-  boost::system::error_code ec;
-  acceptor.open(endpoint.protocol(), ec);
-  if constexpr (std::is_same_v<Acceptor, tcp::acceptor>) {
-    if (!ec) {
-      acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-    }
-  }
-  if (!ec) {
-    acceptor.bind(endpoint, ec);
-  }
-  if (!ec) {
-    acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  }
-  return ec;
-}
-
-// A listening TCP acceptor for "IP:PORT" / "[IPv6]:PORT"; errors say which and why.
-util::Expected<std::unique_ptr<tcp::acceptor>, std::string> open_tcp_listener(asio::io_context& io,
-                                                                              std::string_view text)
-{
-  auto endpoint = parse_tcp_endpoint(text);
-  if (!endpoint) {
-    return util::Unexpected(endpoint.error());
-  }
-  auto acceptor = std::make_unique<tcp::acceptor>(io);
-  if (const auto ec = listen_on(*acceptor, *endpoint)) {
-    return util::Unexpected(std::string(text) + ": " + ec.message());
-  }
-  return acceptor;
-}
-
-spdlog::level::level_enum level_of(std::string_view name)
-{
-  if (name == "off") {
-    return spdlog::level::off;
-  }
-  return spdlog::level::from_str(std::string(name));
-}
-
-void setup_logging(const ResolverConfig& config)
-{
-  static bool initialised = false;
-  if (!initialised) {
-    auto logger = spdlog::stderr_logger_st("mtasts");
-    // journald adds its own timestamps.
-    logger->set_pattern(std::getenv("JOURNAL_STREAM") != nullptr ? "<%l> %v"
-                                                                 : "%Y-%m-%dT%H:%M:%S%z %l %v");
-    spdlog::set_default_logger(logger);
-    initialised = true;
-  }
-  spdlog::set_level(level_of(config.log_level));
-}
+// --- what startup needs, built and checked once (also by --check-config)
 
 struct NetParts
 {
@@ -174,25 +39,12 @@ struct NetParts
   std::shared_ptr<asio::ssl::context> tls;
 };
 
-util::Expected<NetParts, std::string> make_net(asio::io_context& io, const ResolverConfig& config)
+// Why a daemon cannot start: a configuration error (exit 2) or a runtime failure (exit 1).
+struct StartError
 {
-  net::DnsOptions dns_options;
-  dns_options.servers = config.dns_servers;
-  dns_options.trust_anchor_file = config.trust_anchor;
-  dns_options.timeout = config.dns_timeout;
-  auto dns = net::DnsResolver::create(io, dns_options);
-  if (!dns) {
-    return util::Unexpected("dns: " + dns.error());
-  }
-  net::TlsClientOptions tls_options;
-  tls_options.ca_file = config.ca_file;
-  auto context = net::make_client_context(tls_options);
-  if (!context) {
-    return util::Unexpected("tls: " + context.error());
-  }
-  return NetParts{std::shared_ptr<net::DnsResolver>(std::move(*dns)),
-                  std::make_shared<asio::ssl::context>(context->release())};
-}
+  int exit_code = 2;
+  std::string message;
+};
 
 // This host's name (gethostname), the EHLO name Postfix also uses by default (myhostname);
 // "localhost" when it has none.
@@ -209,33 +61,143 @@ EngineOptions engine_options(const ResolverConfig& config)
 {
   EngineOptions options;
   options.engine = config.engine;
-  options.fetch.total_timeout = config.fetch_timeout;
-  options.fetch.connect_timeout = std::min(config.fetch_timeout, std::chrono::milliseconds(10000));
   options.max_domains = config.max_domains;
   options.dane_lookups = config.dane_lookups;
   options.observe_testing = config.observe_testing;
   options.observe_interval = config.observe_interval;
-  options.observe.probe.helo_name = config.observe_helo.empty() ? host_name() : config.observe_helo;
   return options;
 }
 
-// Appends the netstring of the reply to `answer` without building it first (hot path).
-void append_reply(std::string& out, const core::Answer& answer)
+NetworkOptions network_options(const ResolverConfig& config)
 {
-  std::string_view word = "NOTFOUND ";
-  if (answer.kind == core::AnswerKind::ok) {
-    word = "OK ";
-  } else if (answer.kind == core::AnswerKind::temp) {
-    word = "TEMP ";
+  NetworkOptions options;
+  options.fetch.total_timeout = config.fetch_timeout;
+  options.fetch.connect_timeout = std::min(config.fetch_timeout, std::chrono::milliseconds(10000));
+  options.dane_lookups = config.dane_lookups;
+  options.probe.helo_name = config.observe_helo.empty() ? host_name() : config.observe_helo;
+  return options;
+}
+
+std::shared_ptr<SenderNetwork> make_network(const NetParts& parts, const ResolverConfig& config)
+{
+  return std::make_shared<LiveNetwork>(parts.dns, parts.tls, network_options(config));
+}
+
+net::DnsOptions dns_options(const ResolverConfig& config, bool validate)
+{
+  net::DnsOptions options;
+  options.servers = config.dns_servers;
+  options.trust_anchor_file = config.trust_anchor;
+  options.timeout = config.dns_timeout;
+  options.dnssec = validate && config.dnssec ? net::DnssecMode::required : net::DnssecMode::off;
+  return options;
+}
+
+// DNS (with the trust anchor primed through the configured servers) and the TLS trust store.
+// A trust anchor that cannot be primed would make every answer bogus, so the resolver then
+// runs without DNSSEC and says so in `warnings`. Runs `io` for the probe: call before anything
+// else is started on it.
+util::Expected<NetParts, std::string> make_net(asio::io_context& io, const ResolverConfig& config,
+                                               std::vector<std::string>& warnings)
+{
+  auto dns = net::DnsResolver::create(io, dns_options(config, true));
+  if (!dns) {
+    return util::Unexpected("dns: " + dns.error());
   }
-  const std::string_view data = answer.kind == core::AnswerKind::notfound
-                                    ? std::string_view()
-                                    : std::string_view(answer.data);
-  if (word.size() + data.size() > core::k_socketmap_reply_limit) {
-    core::append_netstring(out, "TEMP policy answer too large");
-    return;
+  std::optional<std::string> unprimed;
+  asio::co_spawn(
+      io, [&]() -> Awaitable<void> { unprimed = co_await (*dns)->probe_trust_anchor(); },
+      asio::detached);
+  io.run();
+  io.restart();
+  if (unprimed) {
+    warnings.push_back(fmt::format("DNSSEC is not validated: {}; DANE cannot be recognised, so "
+                                   "enforce policies are answered with MTA-STS alone (point "
+                                   "[dns] servers at a validating resolver or set trust_anchor)",
+                                   *unprimed));
+    dns = net::DnsResolver::create(io, dns_options(config, false));
+    if (!dns) {
+      return util::Unexpected("dns: " + dns.error());
+    }
+  } else if (!config.dnssec) {
+    warnings.emplace_back("DNSSEC is off (dnssec = false): DANE cannot be recognised, so "
+                          "enforce policies are answered with MTA-STS alone");
   }
-  fmt::format_to(std::back_inserter(out), "{}:{}{},", word.size() + data.size(), word, data);
+  net::TlsClientOptions tls_options;
+  tls_options.ca_file = config.ca_file;
+  auto context = net::make_client_context(tls_options);
+  if (!context) {
+    return util::Unexpected("tls: " + context.error());
+  }
+  return NetParts{std::shared_ptr<net::DnsResolver>(std::move(*dns)),
+                  std::make_shared<asio::ssl::context>(context->release())};
+}
+
+struct Prepared
+{
+  ResolverConfig config;
+  std::vector<server::ListenAddress> listen;
+  std::optional<server::ListenAddress> admin;
+  std::string admin_token;
+  std::unique_ptr<store::PolicyStore> store;
+  NetParts net;
+  std::vector<std::string> warnings;
+};
+
+// Every check startup makes before it binds anything; configuration errors are reported all
+// at once.
+util::Expected<Prepared, StartError> prepare(asio::io_context& io, const DaemonOptions& options)
+{
+  auto config = effective_config(options);
+  if (!config) {
+    return util::Unexpected(StartError{2, config.error()});
+  }
+  Prepared prepared;
+  prepared.config = std::move(*config);
+  const auto& c = prepared.config;
+  std::vector<std::string> errors;
+  for (const auto& text : c.listen) {
+    if (auto address = server::parse_listen_address(text)) {
+      prepared.listen.push_back(std::move(*address));
+    } else {
+      errors.push_back("listen: " + address.error());
+    }
+  }
+  if (!c.admin_token_file.empty()) {
+    if (auto token = server::read_token_file(c.admin_token_file)) {
+      prepared.admin_token = std::move(*token);
+    } else {
+      errors.push_back("admin_token_file: " + token.error());
+    }
+  }
+  if (!c.admin_listen.empty()) {
+    if (auto address = server::parse_listen_address(c.admin_listen)) {
+      if (auto refused = server::admin_access_error(*address, !c.admin_token_file.empty())) {
+        errors.push_back("admin_listen: " + *refused);
+      }
+      prepared.admin = std::move(*address);
+    } else {
+      errors.push_back("admin_listen: " + address.error());
+    }
+  }
+  if (!errors.empty()) {
+    return util::Unexpected(StartError{2, fmt::format("{}", fmt::join(errors, "\n"))});
+  }
+  auto net = make_net(io, c, prepared.warnings);
+  if (!net) {
+    return util::Unexpected(StartError{2, net.error()});
+  }
+  prepared.net = std::move(*net);
+  auto store = store::open_policy_store(c.cache);
+  if (!store) {
+    return util::Unexpected(StartError{1, "cache " + c.cache + ": " + store.error()});
+  }
+  prepared.store = std::move(*store);
+  const auto limit = server::raise_file_limit();
+  if (auto warning = server::connection_limit_warning(c.max_connections, limit)) {
+    prepared.warnings.push_back(*warning);
+  }
+  return prepared;
 }
 
 std::string_view kind_name(core::AnswerKind kind)
@@ -251,221 +213,131 @@ std::string_view kind_name(core::AnswerKind kind)
   return "notfound";
 }
 
+json::object non_domain_explanation(const std::string& key, core::PolicyKeyKind kind)
+{
+  const auto answer = core::non_domain_answer(kind);
+  return json::object{{"key", key},
+                      {"domain", nullptr},
+                      {"answer", core::socketmap_reply(answer)},
+                      {"reason", answer.reason}};
+}
+
 // --- the daemon
 
 class Daemon
 {
 public:
-  Daemon(asio::io_context& io, DaemonOptions options, ResolverConfig config)
-      : m_io(io), m_options(std::move(options)), m_config(std::move(config))
+  Daemon(asio::io_context& io, DaemonOptions options, Prepared prepared)
+      : m_io(io), m_options(std::move(options)), m_prepared(std::move(prepared)),
+        m_config(m_prepared.config), m_connections(io), m_admin(io, "mtasts-resolver")
   {}
 
-  // Binds everything; errors are fatal at start.
+  // Binds everything (all or nothing); errors are fatal at start.
   util::Expected<bool, std::string> start();
-  Awaitable<void> handle_signals();
 
 private:
-  struct Session
-  {
-    std::function<void()> close;
-    bool busy = false; // answering a request: let it finish on stop
-  };
-
-  template <typename Acceptor>
-  Awaitable<void> accept_loop(Acceptor& acceptor);
   template <typename Socket>
   Awaitable<void> serve(Socket socket);
-  // Shared by a connection and its idle watchdog, which may outlive the connection's frame.
-  struct Watch
-  {
-    explicit Watch(asio::io_context& io) : timer(io) {}
-    asio::steady_timer timer;
-    std::chrono::steady_clock::time_point deadline;
-    std::function<void()> close;
-    bool done = false;
-  };
-  Awaitable<void> watchdog(std::shared_ptr<Watch> watch);
   Awaitable<void> handle_request(std::string_view payload, std::string& out);
-  Awaitable<void> admin_accept_loop();
-  Awaitable<void> admin_session(tcp::socket socket);
-  Awaitable<http::response<http::string_body>>
-  admin_route(const http::request<http::string_body>& request);
-  void reload();
+  void add_admin_routes();
+  Awaitable<void> reload();
   void begin_stop();
 
   asio::io_context& m_io;
   DaemonOptions m_options;
+  Prepared m_prepared;
   ResolverConfig m_config;
+  bool m_dnssec_validating = false;
   Metrics m_metrics;
   std::unique_ptr<PolicyEngine> m_engine;
-  std::vector<std::unique_ptr<tcp::acceptor>> m_tcp_acceptors;
-  std::vector<std::unique_ptr<local_stream::acceptor>> m_unix_acceptors;
-  std::vector<std::string> m_unix_paths;
-  std::unique_ptr<tcp::acceptor> m_admin;
-  std::unordered_map<std::uint64_t, Session> m_sessions;
-  std::uint64_t m_next_session = 0;
+  std::vector<std::unique_ptr<server::Listener>> m_listeners;
+  server::Connections m_connections;
+  server::AdminServer m_admin;
   bool m_stopping = false;
 };
 
 util::Expected<bool, std::string> Daemon::start()
 {
-  auto parts = make_net(m_io, m_config);
-  if (!parts) {
-    return util::Unexpected(parts.error());
-  }
-  auto store = store::open_policy_store(m_config.cache);
-  if (!store) {
-    return util::Unexpected("cache " + m_config.cache + ": " + store.error());
-  }
-  m_engine = std::make_unique<PolicyEngine>(m_io, parts->dns, parts->tls,
-                                            std::make_unique<StoreWorker>(std::move(*store)),
-                                            m_metrics, engine_options(m_config));
-  for (const auto& listen : m_config.listen) {
-    if (listen.starts_with("unix:")) {
-      const std::string path = listen.substr(5);
-      struct stat info
-      {};
-      if (::lstat(path.c_str(), &info) == 0 && S_ISSOCK(info.st_mode)) {
-        ::unlink(path.c_str()); // a stale socket of an earlier run
-      }
-      auto acceptor = std::make_unique<local_stream::acceptor>(m_io);
-      if (const auto ec = listen_on(*acceptor, local_stream::endpoint(path))) {
-        return util::Unexpected("listen " + listen + ": " + ec.message());
-      }
-      if (::chmod(path.c_str(), static_cast<mode_t>(m_config.socket_mode)) != 0) {
-        return util::Unexpected("listen " + listen + ": chmod: " + std::strerror(errno));
-      }
-      uid_t uid = static_cast<uid_t>(-1);
-      gid_t gid = static_cast<gid_t>(-1);
-      if (!m_config.socket_owner.empty()) {
-        const passwd* user = ::getpwnam(m_config.socket_owner.c_str());
-        if (user == nullptr) {
-          return util::Unexpected("socket_owner: no user \"" + m_config.socket_owner + "\"");
-        }
-        uid = user->pw_uid;
-      }
-      if (!m_config.socket_group.empty()) {
-        const group* g = ::getgrnam(m_config.socket_group.c_str());
-        if (g == nullptr) {
-          return util::Unexpected("socket_group: no group \"" + m_config.socket_group + "\"");
-        }
-        gid = g->gr_gid;
-      }
-      if ((uid != static_cast<uid_t>(-1) || gid != static_cast<gid_t>(-1)) &&
-          ::chown(path.c_str(), uid, gid) != 0) {
-        return util::Unexpected("listen " + listen + ": chown: " + std::strerror(errno));
-      }
-      m_unix_paths.push_back(path);
-      m_unix_acceptors.push_back(std::move(acceptor));
-      continue;
+  const server::UnixSocketOptions unix_options{m_config.socket_owner, m_config.socket_group,
+                                               m_config.socket_mode};
+  for (const auto& address : m_prepared.listen) {
+    auto listener = server::Listener::open(m_io, address, unix_options);
+    if (!listener) {
+      m_listeners.clear(); // closes the ones opened so far, removing only their own sockets
+      return util::Unexpected(listener.error());
     }
-    auto acceptor = open_tcp_listener(m_io, listen);
-    if (!acceptor) {
-      return util::Unexpected("listen: " + acceptor.error());
-    }
-    m_tcp_acceptors.push_back(std::move(*acceptor));
+    m_listeners.push_back(std::move(*listener));
   }
-  if (!m_config.admin_listen.empty()) {
-    auto acceptor = open_tcp_listener(m_io, m_config.admin_listen);
-    if (!acceptor) {
-      return util::Unexpected("admin_listen: " + acceptor.error());
+  add_admin_routes();
+  if (m_prepared.admin) {
+    // The admin socket is for root and the daemon's own user only.
+    auto listening = m_admin.listen(*m_prepared.admin, m_prepared.admin_token,
+                                    server::UnixSocketOptions{"", "", 0600});
+    if (!listening) {
+      m_listeners.clear();
+      return util::Unexpected("admin_listen: " + listening.error());
     }
-    m_admin = std::move(*acceptor);
+  }
+  m_dnssec_validating = m_prepared.net.dns->validating();
+  m_engine =
+      std::make_unique<PolicyEngine>(m_io, make_network(m_prepared.net, m_config),
+                                     std::make_unique<StoreWorker>(std::move(m_prepared.store)),
+                                     m_metrics, engine_options(m_config));
+  for (auto& listener : m_listeners) {
+    asio::co_spawn(m_io, listener->accept_loop([this](auto socket) {
+      if (m_connections.size() >= m_config.max_connections) {
+        m_metrics.connection_refused();
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        return;
+      }
+      asio::co_spawn(m_io, serve(std::move(socket)), asio::detached);
+    }),
+                   asio::detached);
   }
   asio::co_spawn(
       m_io,
       [this]() -> Awaitable<void> {
         const auto loaded = co_await m_engine->warm_from_store();
-        spdlog::info("cache {}: {} valid policies loaded", m_engine->store_kind(), loaded);
+        spdlog::info("mtasts resolver {} started: {} cached policies ({}), listening on {}",
+                     util::k_version, loaded, m_engine->store_kind(),
+                     fmt::join(m_config.listen, ", "));
+        server::notify_systemd("READY=1\nSTATUS=answering socketmap lookups");
         co_await m_engine->maintenance_loop();
       },
       asio::detached);
-  for (auto& acceptor : m_tcp_acceptors) {
-    asio::co_spawn(m_io, accept_loop(*acceptor), asio::detached);
-  }
-  for (auto& acceptor : m_unix_acceptors) {
-    asio::co_spawn(m_io, accept_loop(*acceptor), asio::detached);
-  }
-  if (m_admin) {
-    asio::co_spawn(m_io, admin_accept_loop(), asio::detached);
-  }
-  asio::co_spawn(m_io, handle_signals(), asio::detached);
-  spdlog::info("resolver listening on {}; admin {}; cache {}", fmt::join(m_config.listen, ", "),
-               m_config.admin_listen.empty() ? "off" : m_config.admin_listen, m_config.cache);
-  notify_systemd("READY=1\nSTATUS=answering socketmap lookups");
+  asio::co_spawn(m_io,
+                 server::handle_signals([this] { asio::co_spawn(m_io, reload(), asio::detached); },
+                                        [this] { begin_stop(); }),
+                 asio::detached);
   return true;
-}
-
-template <typename Acceptor>
-Awaitable<void> Daemon::accept_loop(Acceptor& acceptor)
-{
-  while (!m_stopping) {
-    boost::system::error_code ec;
-    auto socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      if (m_stopping || ec == asio::error::operation_aborted) {
-        break;
-      }
-      // EMFILE and friends: back off briefly instead of spinning.
-      spdlog::warn("accept: {}", ec.message());
-      asio::steady_timer pause(m_io, std::chrono::milliseconds(100));
-      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      continue;
-    }
-    if (m_sessions.size() >= m_config.max_connections) {
-      m_metrics.connection_refused();
-      socket.close(ec);
-      continue;
-    }
-    asio::co_spawn(m_io, serve(std::move(socket)), asio::detached);
-  }
-}
-
-Awaitable<void> Daemon::watchdog(std::shared_ptr<Watch> watch)
-{
-  while (!watch->done) {
-    watch->timer.expires_at(watch->deadline);
-    boost::system::error_code ec;
-    co_await watch->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (watch->done) {
-      break;
-    }
-    if (std::chrono::steady_clock::now() >= watch->deadline) {
-      watch->close(); // idle too long: the pending read fails and serve() ends
-      break;
-    }
-  }
 }
 
 template <typename Socket>
 Awaitable<void> Daemon::serve(Socket socket)
 {
   m_metrics.connection_opened();
-  const auto id = m_next_session++;
-  auto& session = m_sessions[id];
-  session.close = [&socket] {
+  const auto close = [&socket] {
     boost::system::error_code ignored;
     socket.close(ignored);
   };
-  auto watch = std::make_shared<Watch>(m_io);
-  watch->deadline = std::chrono::steady_clock::now() + m_config.idle_timeout;
-  watch->close = session.close;
-  asio::co_spawn(m_io, watchdog(watch), asio::detached);
+  const auto id = m_connections.add(close);
+  auto watch = server::IdleWatch::start(m_io, m_config.idle_timeout, close);
   std::string input;
   std::string output;
   std::array<char, 4096> chunk{};
-  while (!m_stopping) {
+  while (!m_connections.draining()) {
     boost::system::error_code ec;
     const auto n = co_await socket.async_read_some(asio::buffer(chunk),
                                                    asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       break;
     }
-    watch->deadline = std::chrono::steady_clock::now() + m_config.idle_timeout;
+    watch->touch();
     input.append(chunk.data(), n);
     std::size_t position = 0;
     bool broken = false;
-    session.busy = true;
+    m_connections.set_busy(id, true);
     while (position < input.size()) {
       const auto frame = core::parse_netstring(std::string_view(input).substr(position),
                                                core::k_socketmap_request_limit);
@@ -481,7 +353,7 @@ Awaitable<void> Daemon::serve(Socket socket)
       co_await handle_request(frame.payload, output);
       position += frame.consumed;
     }
-    session.busy = false;
+    m_connections.set_busy(id, false);
     input.erase(0, position);
     if (!output.empty()) {
       co_await asio::async_write(socket, asio::buffer(output),
@@ -495,15 +367,10 @@ Awaitable<void> Daemon::serve(Socket socket)
       break;
     }
   }
-  watch->done = true;
-  watch->timer.cancel();
-  boost::system::error_code ignored;
-  socket.close(ignored);
-  m_sessions.erase(id);
+  watch->stop();
+  close();
   m_metrics.connection_closed();
-  if (m_stopping && m_sessions.empty()) {
-    m_io.stop();
-  }
+  m_connections.remove(id);
 }
 
 Awaitable<void> Daemon::handle_request(std::string_view payload, std::string& out)
@@ -516,180 +383,93 @@ Awaitable<void> Daemon::handle_request(std::string_view payload, std::string& ou
     co_return;
   }
   const auto key = core::classify_policy_key(request.key);
-  core::Answer answer;
-  switch (key.kind) {
-  case core::PolicyKeyKind::domain: {
-    const auto& settings = m_config.answer_settings(request.name);
-    if (const auto* fast = m_engine->try_answer(key.domain, settings)) {
-      append_reply(out, *fast);
-      m_metrics.count_lookup(kind_name(fast->kind), fast->reason,
-                             std::chrono::steady_clock::now() - started);
-      co_return;
-    } else {
-      answer = co_await m_engine->answer(key.domain, settings);
-    }
-    break;
+  if (key.kind != core::PolicyKeyKind::domain) {
+    const auto answer = core::non_domain_answer(key.kind);
+    core::append_socketmap_reply(out, answer);
+    m_metrics.count_lookup(kind_name(answer.kind), answer.reason,
+                           std::chrono::steady_clock::now() - started);
+    co_return;
   }
-  case core::PolicyKeyKind::parent_domain:
-    answer.reason = "parent-domain";
-    break;
-  case core::PolicyKeyKind::address_literal:
-    answer.reason = "address-literal";
-    break;
-  case core::PolicyKeyKind::invalid:
-    answer.reason = "invalid-key";
-    break;
+  const auto& settings = m_config.answer_settings(request.name);
+  if (const auto* fast = m_engine->try_answer(key.domain, settings)) {
+    core::append_socketmap_reply(out, *fast);
+    m_metrics.count_lookup(kind_name(fast->kind), fast->reason,
+                           std::chrono::steady_clock::now() - started);
+    co_return;
   }
-  append_reply(out, answer);
+  const auto answer = co_await m_engine->answer(key.domain, settings);
+  core::append_socketmap_reply(out, answer);
   m_metrics.count_lookup(kind_name(answer.kind), answer.reason,
                          std::chrono::steady_clock::now() - started);
 }
 
-Awaitable<void> Daemon::admin_accept_loop()
+void Daemon::add_admin_routes()
 {
-  while (!m_stopping) {
-    boost::system::error_code ec;
-    auto socket = co_await m_admin->async_accept(asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      if (m_stopping || ec == asio::error::operation_aborted) {
-        break;
-      }
-      continue;
-    }
-    asio::co_spawn(m_io, admin_session(std::move(socket)), asio::detached);
-  }
-}
-
-Awaitable<void> Daemon::admin_session(tcp::socket socket)
-{
-  beast::tcp_stream stream(std::move(socket));
-  beast::flat_buffer buffer(16384);
-  for (int i = 0; i < 100 && !m_stopping; ++i) {
-    stream.expires_after(std::chrono::seconds(10));
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(8192);
-    parser.body_limit(4096);
-    boost::system::error_code ec;
-    co_await http::async_read(stream, buffer, parser,
-                              asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      break;
-    }
-    auto request = parser.release();
-    auto response = co_await admin_route(request);
-    response.version(request.version());
-    response.keep_alive(request.keep_alive());
-    response.prepare_payload();
-    stream.expires_after(std::chrono::seconds(10));
-    co_await http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec || !request.keep_alive()) {
-      break;
-    }
-  }
-  boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-}
-
-Awaitable<http::response<http::string_body>>
-Daemon::admin_route(const http::request<http::string_body>& request)
-{
-  http::response<http::string_body> response;
-  response.set(http::field::server, "mtasts-resolver");
-  auto reply = [&](http::status status, std::string_view type, std::string body) {
-    response.result(status);
-    response.set(http::field::content_type, type);
-    response.body() = std::move(body);
+  const auto json_reply = [](const json::object& body, http::status status = http::status::ok) {
+    return server::AdminResponse{status, "application/json", json::serialize(body) + "\n"};
   };
-  const auto target = boost::urls::parse_origin_form(request.target());
-  if (!target) {
-    reply(http::status::bad_request, "text/plain", "malformed request target\n");
-    co_return response;
-  }
-  const auto path = target->path();
-  const auto params = target->params();
-  auto param = [&](std::string_view name) -> std::optional<std::string> {
-    const auto found = params.find(name);
-    if (found == params.end()) {
-      return std::nullopt;
-    }
-    return std::string((*found).value);
-  };
-  if (path == "/metrics" && request.method() == http::verb::get) {
-    reply(http::status::ok, "text/plain; version=0.0.4",
-          m_metrics.render(m_engine->domains(), m_engine->policies(), m_engine->in_flight()));
-  } else if (path == "/query" && request.method() == http::verb::get) {
-    const auto domain = param("domain");
-    const auto map = param("map").value_or("postfix");
-    const auto key = core::classify_policy_key(domain.value_or(""));
-    if (key.kind != core::PolicyKeyKind::domain) {
-      json::object body{{"key", domain.value_or("")},
-                        {"answer", "NOTFOUND "},
-                        {"reason", key.kind == core::PolicyKeyKind::parent_domain ? "parent-domain"
-                                   : key.kind == core::PolicyKeyKind::address_literal
-                                       ? "address-literal"
-                                       : "invalid-key"}};
-      reply(http::status::ok, "application/json", json::serialize(body) + "\n");
-    } else {
-      const auto settings = m_config.answer_settings(map);
-      if (!m_engine->try_answer(key.domain, settings)) {
-        (void)co_await m_engine->answer(key.domain, settings);
-      }
-      auto body = m_engine->explain(key.domain, settings);
-      body["map"] = map;
-      reply(http::status::ok, "application/json", json::serialize(body) + "\n");
-    }
-  } else if (path == "/flush" && request.method() == http::verb::post) {
-    if (param("all") == std::optional<std::string>("1")) {
-      const auto flushed = co_await m_engine->flush_all();
-      reply(http::status::ok, "application/json",
-            json::serialize(json::object{{"flushed", flushed}}) + "\n");
-    } else if (const auto domain = param("domain")) {
-      const auto key = core::classify_policy_key(*domain);
-      if (key.kind != core::PolicyKeyKind::domain) {
-        reply(http::status::bad_request, "application/json",
-              json::serialize(json::object{{"error", "not a domain: " + *domain}}) + "\n");
-      } else {
+  m_admin.route(
+      http::verb::get, "/metrics",
+      [this](const server::AdminRequest&) -> Awaitable<server::AdminResponse> {
+        co_return server::AdminResponse{
+            http::status::ok, "text/plain; version=0.0.4",
+            m_metrics.render(Metrics::Gauges{util::k_version, m_engine->domains(),
+                                             m_engine->policies(), m_engine->in_flight(),
+                                             m_dnssec_validating})};
+      },
+      "GET /metrics");
+  m_admin.route(
+      http::verb::get, "/query",
+      [this, json_reply](const server::AdminRequest& request) -> Awaitable<server::AdminResponse> {
+        const auto text = request.param("domain").value_or("");
+        const auto map = request.param("map").value_or("postfix");
+        const auto key = core::classify_policy_key(text);
+        if (key.kind != core::PolicyKeyKind::domain) {
+          auto body = non_domain_explanation(text, key.kind);
+          body["map"] = map;
+          co_return json_reply(body);
+        }
+        const auto settings = m_config.answer_settings(map);
+        if (m_engine->try_answer(key.domain, settings) == nullptr) {
+          (void)co_await m_engine->answer(key.domain, settings);
+        }
+        auto body = m_engine->explain(key.domain, settings);
+        body["key"] = text;
+        body["map"] = map;
+        co_return json_reply(body);
+      },
+      "GET /query?domain=D[&map=NAME]");
+  m_admin.route(
+      http::verb::post, "/flush",
+      [this, json_reply](const server::AdminRequest& request) -> Awaitable<server::AdminResponse> {
+        if (request.param("all") == std::optional<std::string>("1")) {
+          const auto flushed = co_await m_engine->flush_all();
+          co_return json_reply(json::object{{"flushed", flushed}});
+        }
+        const auto domain = request.param("domain");
+        if (!domain) {
+          co_return json_reply(json::object{{"error", "give domain=D or all=1"}},
+                               http::status::bad_request);
+        }
+        const auto key = core::classify_policy_key(*domain);
+        if (key.kind != core::PolicyKeyKind::domain) {
+          co_return json_reply(json::object{{"error", "not a domain: " + *domain}},
+                               http::status::bad_request);
+        }
         const bool present = co_await m_engine->flush(key.domain);
-        reply(http::status::ok, "application/json",
-              json::serialize(json::object{{"domain", key.domain}, {"flushed", present}}) + "\n");
-      }
-    } else {
-      reply(http::status::bad_request, "application/json",
-            "{\"error\":\"give domain=D or all=1\"}\n");
-    }
-  } else {
-    reply(http::status::not_found, "text/plain",
-          "GET /metrics, GET /query?domain=D[&map=NAME], POST /flush?domain=D or ?all=1\n");
-  }
-  co_return response;
+        co_return json_reply(json::object{{"domain", key.domain}, {"flushed", present}});
+      },
+      "POST /flush?domain=D or ?all=1");
 }
 
-Awaitable<void> Daemon::handle_signals()
+Awaitable<void> Daemon::reload()
 {
-  asio::signal_set signals(m_io, SIGTERM, SIGINT, SIGHUP);
-  while (true) {
-    boost::system::error_code ec;
-    const int signal = co_await signals.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      co_return;
-    }
-    if (signal == SIGHUP) {
-      reload();
-      continue;
-    }
-    begin_stop();
-    co_return;
-  }
-}
-
-void Daemon::reload()
-{
-  notify_systemd("RELOADING=1");
+  server::notify_systemd("RELOADING=1");
   auto config = effective_config(m_options);
   if (!config) {
     spdlog::error("reload: {}; keeping the running configuration", config.error());
-    notify_systemd("READY=1");
-    return;
+    server::notify_systemd("READY=1");
+    co_return;
   }
   if (config->listen != m_config.listen || config->admin_listen != m_config.admin_listen ||
       config->cache != m_config.cache) {
@@ -698,54 +478,68 @@ void Daemon::reload()
     config->admin_listen = m_config.admin_listen;
     config->cache = m_config.cache;
   }
-  auto parts = make_net(m_io, *config);
-  if (!parts) {
-    spdlog::error("reload: {}; keeping the running configuration", parts.error());
-    notify_systemd("READY=1");
-    return;
+  std::string token;
+  if (!config->admin_token_file.empty()) {
+    auto read = server::read_token_file(config->admin_token_file);
+    if (!read) {
+      spdlog::error("reload: admin_token_file: {}; keeping the running configuration",
+                    read.error());
+      server::notify_systemd("READY=1");
+      co_return;
+    }
+    token = std::move(*read);
   }
+  // The trust anchor is primed on a private loop: the daemon's own keeps serving meanwhile.
+  std::vector<std::string> warnings;
+  auto dns = net::DnsResolver::create(m_io, dns_options(*config, true));
+  if (!dns) {
+    spdlog::error("reload: dns: {}; keeping the running configuration", dns.error());
+    server::notify_systemd("READY=1");
+    co_return;
+  }
+  std::shared_ptr<net::DnsResolver> resolver(std::move(*dns));
+  if (const auto unprimed = co_await resolver->probe_trust_anchor()) {
+    warnings.push_back(fmt::format("DNSSEC is not validated: {}", *unprimed));
+    auto plain = net::DnsResolver::create(m_io, dns_options(*config, false));
+    if (!plain) {
+      spdlog::error("reload: dns: {}; keeping the running configuration", plain.error());
+      server::notify_systemd("READY=1");
+      co_return;
+    }
+    resolver = std::move(*plain);
+  }
+  net::TlsClientOptions tls_options;
+  tls_options.ca_file = config->ca_file;
+  auto context = net::make_client_context(tls_options);
+  if (!context) {
+    spdlog::error("reload: tls: {}; keeping the running configuration", context.error());
+    server::notify_systemd("READY=1");
+    co_return;
+  }
+  const NetParts parts{resolver, std::make_shared<asio::ssl::context>(context->release())};
   m_config = std::move(*config);
-  setup_logging(m_config);
-  m_engine->reconfigure(parts->dns, parts->tls, engine_options(m_config));
+  server::setup_logging(m_config.log_level);
+  m_admin.set_token(std::move(token));
+  m_dnssec_validating = resolver->validating();
+  m_engine->reconfigure(make_network(parts, m_config), engine_options(m_config));
+  for (const auto& warning : warnings) {
+    spdlog::warn("{}", warning);
+  }
   spdlog::info("configuration reloaded");
-  notify_systemd("READY=1");
+  server::notify_systemd("READY=1");
 }
 
 void Daemon::begin_stop()
 {
-  spdlog::info("stopping: finishing {} connection(s)", m_sessions.size());
-  notify_systemd("STOPPING=1");
+  spdlog::info("stopping: finishing {} connection(s)", m_connections.size());
+  server::notify_systemd("STOPPING=1");
   m_stopping = true;
-  boost::system::error_code ignored;
-  for (auto& acceptor : m_tcp_acceptors) {
-    acceptor->close(ignored);
+  for (auto& listener : m_listeners) {
+    listener->close();
   }
-  for (auto& acceptor : m_unix_acceptors) {
-    acceptor->close(ignored);
-  }
-  for (const auto& path : m_unix_paths) {
-    ::unlink(path.c_str());
-  }
-  if (m_admin) {
-    m_admin->close(ignored);
-  }
+  m_admin.close();
   m_engine->stop();
-  // Idle connections are closed now; busy ones after their reply (serve() checks m_stopping).
-  std::vector<std::function<void()>> closers;
-  for (auto& [id, session] : m_sessions) {
-    if (!session.busy) {
-      closers.push_back(session.close);
-    }
-  }
-  for (auto& close : closers) {
-    close();
-  }
-  if (m_sessions.empty()) {
-    m_io.stop();
-    return;
-  }
-  auto grace = std::make_shared<asio::steady_timer>(m_io, std::chrono::seconds(10));
-  grace->async_wait([this, grace](boost::system::error_code) { m_io.stop(); });
+  m_connections.drain(std::chrono::seconds(10), [this] { m_io.stop(); });
 }
 
 } // namespace
@@ -776,47 +570,53 @@ util::Expected<ResolverConfig, std::string> effective_config(const DaemonOptions
   if (options.admin_listen) {
     config->admin_listen = *options.admin_listen;
   }
+  if (options.admin_token_file) {
+    config->admin_token_file = *options.admin_token_file;
+  }
   if (options.log_level) {
     config->log_level = *options.log_level;
+  }
+  if (const auto errors = check_resolver_values(*config); !errors.empty()) {
+    return util::Unexpected(fmt::format("{}", fmt::join(errors, "\n")));
   }
   return config;
 }
 
 int run_daemon(const DaemonOptions& options, std::ostream& out, std::ostream& err)
 {
-  auto config = effective_config(options);
-  if (!config) {
-    err << "mtasts resolver: " << config.error() << '\n';
-    return 2;
-  }
-  if (options.check_config) {
-    // Everything that can be checked without binding: endpoints, the cache URL, DNS, TLS.
-    for (const auto& listen : config->listen) {
-      if (!listen.starts_with("unix:")) {
-        if (auto endpoint = parse_tcp_endpoint(listen); !endpoint) {
-          err << "mtasts resolver: listen: " << endpoint.error() << '\n';
-          return 2;
-        }
-      }
+  const auto report = [&](std::string_view message) {
+    std::string_view rest = message;
+    while (!rest.empty()) {
+      const auto end = rest.find('\n');
+      err << "mtasts resolver: " << rest.substr(0, end) << '\n';
+      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
     }
-    asio::io_context io;
-    if (auto parts = make_net(io, *config); !parts) {
-      err << "mtasts resolver: " << parts.error() << '\n';
-      return 2;
-    }
-    out << describe(*config) << "configuration OK\n";
-    return 0;
-  }
-  setup_logging(*config);
-  raise_file_limit();
+  };
   // One event loop thread does nearly all allocation; the store worker and libunbound's thread
   // allocate little. Per-thread malloc arenas would mostly hold fragmentation.
   (void)::mallopt(M_ARENA_MAX, 1);
   ::signal(SIGPIPE, SIG_IGN);
   asio::io_context io(1);
-  Daemon daemon(io, options, std::move(*config));
+  auto prepared = prepare(io, options);
+  if (!prepared) {
+    report(prepared.error().message);
+    return options.check_config ? 2 : prepared.error().exit_code;
+  }
+  if (options.check_config) {
+    for (const auto& warning : prepared->warnings) {
+      report("warning: " + warning);
+    }
+    // The TOML reads back as the same configuration; the last line is a comment.
+    out << to_toml(prepared->config) << "# configuration OK\n";
+    return 0;
+  }
+  server::setup_logging(prepared->config.log_level);
+  for (const auto& warning : prepared->warnings) {
+    spdlog::warn("{}", warning);
+  }
+  Daemon daemon(io, options, std::move(*prepared));
   if (auto started = daemon.start(); !started) {
-    err << "mtasts resolver: " << started.error() << '\n';
+    report(started.error());
     return 1;
   }
   io.run();
@@ -824,36 +624,35 @@ int run_daemon(const DaemonOptions& options, std::ostream& out, std::ostream& er
   return 0;
 }
 
-int query_direct(const DaemonOptions& options, const std::string& key_text,
-                 const std::string& map_name, std::ostream& out, std::ostream& err)
+util::Expected<std::string, std::string>
+query_direct(const DaemonOptions& options, const std::string& key_text, const std::string& map_name)
 {
   auto config = effective_config(options);
   if (!config) {
-    err << "mtasts resolver query: " << config.error() << '\n';
-    return 2;
+    return util::Unexpected(config.error());
   }
   const auto key = core::classify_policy_key(key_text);
   if (key.kind != core::PolicyKeyKind::domain) {
-    out << json::serialize(json::object{{"key", key_text}, {"answer", "NOTFOUND "}}) << '\n';
-    return 0;
+    auto body = non_domain_explanation(key_text, key.kind);
+    body["map"] = map_name;
+    return json::serialize(body);
   }
   spdlog::set_level(spdlog::level::err);
   asio::io_context io(1);
-  auto parts = make_net(io, *config);
+  std::vector<std::string> warnings;
+  auto parts = make_net(io, *config, warnings);
   if (!parts) {
-    err << "mtasts resolver query: " << parts.error() << '\n';
-    return 2;
+    return util::Unexpected(parts.error());
   }
   auto memory = store::open_policy_store("memory:");
   if (!memory) {
-    err << "mtasts resolver query: " << memory.error() << '\n';
-    return 1;
+    return util::Unexpected(memory.error());
   }
   Metrics metrics;
   auto direct_options = engine_options(*config);
   direct_options.observe_testing = false; // one answer now; observing is the daemon's job
-  PolicyEngine engine(io, parts->dns, parts->tls, std::make_unique<StoreWorker>(std::move(*memory)),
-                      metrics, direct_options);
+  PolicyEngine engine(io, make_network(*parts, *config),
+                      std::make_unique<StoreWorker>(std::move(*memory)), metrics, direct_options);
   const auto settings = config->answer_settings(map_name);
   json::object result;
   asio::co_spawn(
@@ -864,9 +663,29 @@ int query_direct(const DaemonOptions& options, const std::string& key_text,
       },
       asio::detached);
   io.run();
+  result["key"] = key_text;
   result["map"] = map_name;
-  out << json::serialize(result) << '\n';
-  return 0;
+  if (!warnings.empty()) {
+    result["warnings"] = json::array(warnings.begin(), warnings.end());
+  }
+  return json::serialize(result);
+}
+
+util::Expected<AdminEndpoint, std::string> admin_endpoint(const DaemonOptions& options)
+{
+  auto config = effective_config(options);
+  if (!config) {
+    return util::Unexpected(config.error());
+  }
+  AdminEndpoint endpoint{config->admin_listen, {}};
+  if (!config->admin_token_file.empty()) {
+    auto token = server::read_token_file(config->admin_token_file);
+    if (!token) {
+      return util::Unexpected(token.error());
+    }
+    endpoint.token = std::move(*token);
+  }
+  return endpoint;
 }
 
 } // namespace mtasts::resolver

@@ -1,9 +1,10 @@
+#include <mtasts/core/socketmap.hpp>
 #include <mtasts/core/testing_observation.hpp>
-#include <mtasts/net/sts_discovery.hpp>
 #include <mtasts/resolver/engine.hpp>
 #include <mtasts/util/rfc3339.hpp>
 
 #include <boost/json/array.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -21,6 +22,8 @@ struct PolicyEngine::Resolution
   explicit Resolution(asio::io_context& io) : done(io, asio::steady_timer::time_point::max()) {}
   asio::steady_timer done; // cancelled when the resolution ends: waiters wake up
   bool finished = false;
+  // What the resolution ended with; its waiters are answered from it (also after a flush).
+  core::DomainState final_state;
   std::optional<core::CachedPolicy> applied_once; // a max_age 0 policy (never cached)
 };
 
@@ -43,35 +46,6 @@ int settings_fingerprint(const core::AnswerSettings& s)
          (s.postfix.tlsrpt_attributes ? 16 : 0);
 }
 
-std::string_view dane_name(core::DaneCoverage coverage)
-{
-  switch (coverage) {
-  case core::DaneCoverage::unknown:
-    return "unknown";
-  case core::DaneCoverage::none:
-    return "none";
-  case core::DaneCoverage::partial:
-    return "partial";
-  case core::DaneCoverage::all:
-    return "all";
-  }
-  return "unknown";
-}
-
-core::DaneCoverage dane_from_name(std::string_view name)
-{
-  if (name == "none") {
-    return core::DaneCoverage::none;
-  }
-  if (name == "partial") {
-    return core::DaneCoverage::partial;
-  }
-  if (name == "all") {
-    return core::DaneCoverage::all;
-  }
-  return core::DaneCoverage::unknown;
-}
-
 // When a testing policy observed at `observed_at` is due again: after observe_interval, or
 // sooner (observe_retry) when some MX host could not be reached.
 core::TimePoint next_observation(core::TimePoint observed_at, bool some_transient,
@@ -81,22 +55,26 @@ core::TimePoint next_observation(core::TimePoint observed_at, bool some_transien
                                        : options.observe_interval);
 }
 
+std::string time_text(core::TimePoint t)
+{
+  return util::format_rfc3339_utc(t.time_since_epoch().count());
+}
+
 } // namespace
 
-PolicyEngine::PolicyEngine(asio::io_context& io, std::shared_ptr<net::DnsResolver> dns,
-                           std::shared_ptr<asio::ssl::context> tls,
-                           std::unique_ptr<StoreWorker> store, Metrics& metrics,
-                           EngineOptions options)
-    : m_io(io), m_dns(std::move(dns)), m_tls(std::move(tls)), m_store(std::move(store)),
-      m_metrics(metrics), m_options(options)
-{}
-
-PolicyEngine::~PolicyEngine() = default;
-
-core::TimePoint PolicyEngine::now() const
+core::TimePoint system_now()
 {
   return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
 }
+
+PolicyEngine::PolicyEngine(asio::io_context& io, std::shared_ptr<SenderNetwork> network,
+                           std::unique_ptr<StoreWorker> store, Metrics& metrics,
+                           EngineOptions options, Clock clock)
+    : m_io(io), m_network(std::move(network)), m_store(std::move(store)), m_metrics(metrics),
+      m_options(options), m_clock(std::move(clock))
+{}
+
+PolicyEngine::~PolicyEngine() = default;
 
 std::size_t PolicyEngine::policies() const
 {
@@ -121,9 +99,8 @@ const core::Answer* PolicyEngine::try_answer(const std::string& domain,
   const auto t = now();
   const bool valid_policy = entry.state.cached && entry.state.cached->valid_at(t);
   if (entry.resolution && !valid_policy) {
-    // A resolution is under way and there is no valid policy to answer with: the state may be
-    // half-updated (TXT seen, fetch pending), so wait for the resolution instead of answering
-    // "no policy" from it.
+    // A resolution is under way and there is no valid policy to answer with: wait for it
+    // rather than answer "no policy" from the state it is about to replace.
     return nullptr;
   }
   switch (core::plan_request(entry.state, t)) {
@@ -151,18 +128,15 @@ Awaitable<core::Answer> PolicyEngine::answer(std::string domain, core::AnswerSet
 {
   const auto resolution = co_await resolve(domain, false);
   m_metrics.count_cache(Metrics::Cache::miss);
-  const auto found = m_domains.find(domain);
-  const core::DomainState empty;
-  const auto& state = found == m_domains.end() ? empty : found->second.state;
   const core::CachedPolicy* once = resolution->applied_once ? &*resolution->applied_once : nullptr;
-  co_return core::decide_answer(domain, state, now(), settings, once);
+  co_return core::decide_answer(domain, resolution->final_state, now(), settings, once);
 }
 
 Awaitable<std::shared_ptr<PolicyEngine::Resolution>> PolicyEngine::resolve(std::string domain,
                                                                            bool force_fetch)
 {
-  auto existing = m_domains[domain].resolution;
-  if (existing) {
+  auto& entry = m_domains[domain];
+  if (auto existing = entry.resolution) {
     if (!existing->finished) {
       boost::system::error_code ignored;
       co_await existing->done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
@@ -170,117 +144,99 @@ Awaitable<std::shared_ptr<PolicyEngine::Resolution>> PolicyEngine::resolve(std::
     co_return existing;
   }
   auto resolution = std::make_shared<Resolution>(m_io);
-  m_domains[domain].resolution = resolution;
+  resolution->final_state = entry.state; // answers the waiters if the resolution throws
+  entry.resolution = resolution;
   ++m_in_flight;
   try {
-    co_await run_resolution(domain, force_fetch);
+    co_await run_resolution(domain, force_fetch, resolution);
   } catch (const std::exception& e) {
     spdlog::error("resolution of {} failed: {}", domain, e.what());
   }
   --m_in_flight;
   resolution->finished = true;
   resolution->done.cancel();
-  if (const auto found = m_domains.find(domain); found != m_domains.end()) {
-    found->second.memo_settings = -1; // the state may have changed
-    if (found->second.resolution == resolution) {
-      found->second.resolution.reset();
-    }
+  if (Entry* current = entry_of(domain, resolution)) {
+    current->resolution.reset();
+    current->memo_settings = -1; // the state may have changed
   }
   start_observation_if_due(domain);
   co_return resolution;
 }
 
-Awaitable<void> PolicyEngine::run_resolution(std::string domain, bool force_fetch)
+PolicyEngine::Entry* PolicyEngine::entry_of(const std::string& domain,
+                                            const std::shared_ptr<Resolution>& resolution)
 {
-  auto dns = m_dns; // kept alive across a reload
-  auto tls = m_tls;
-  const auto settings = m_options.engine;
-  if (!m_domains[domain].checked_store) {
+  const auto found = m_domains.find(domain);
+  return found != m_domains.end() && found->second.resolution == resolution ? &found->second
+                                                                            : nullptr;
+}
+
+Awaitable<void> PolicyEngine::run_resolution(std::string domain, bool force_fetch,
+                                             std::shared_ptr<Resolution> resolution)
+{
+  auto network = m_network; // kept alive across a reload
+  const auto options = m_options;
+  Entry* entry = entry_of(domain, resolution);
+  if (!entry->checked_store) {
     auto loaded = co_await m_store->load(domain, now());
-    auto& entry = m_domains[domain];
-    entry.checked_store = true;
+    entry = entry_of(domain, resolution);
+    if (entry == nullptr) {
+      co_return; // flushed meanwhile
+    }
+    entry->checked_store = true;
     if (!loaded) {
       spdlog::warn("cache {}: {}", m_store->kind(), loaded.error());
-    } else if (*loaded && !entry.state.cached) {
-      entry.state.cached = to_cached(**loaded);
-      if (entry.state.dane == core::DaneCoverage::unknown) {
-        entry.state.dane = dane_from_name((*loaded)->dane);
+    } else if (*loaded && !entry->state.cached) {
+      entry->state.cached = to_cached(**loaded);
+      if (entry->state.dane == core::DaneCoverage::unknown) {
+        entry->state.dane = core::parse_dane_coverage((*loaded)->dane);
       }
     }
   }
 
-  const auto discovery = co_await net::discover_sts_record(*dns, domain);
-  auto* entry = &m_domains[domain];
-  const bool had_policy = entry->state.cached.has_value();
-  const auto dane_before = entry->state.dane;
-  bool policy_changed = false;
-  const auto decision =
-      core::after_discovery(entry->state, discovery, now(), settings, force_fetch);
-  if (decision == core::FetchDecision::fetch) {
-    const auto outcome = co_await net::fetch_sts_policy(*dns, *tls, domain, m_options.fetch);
-    m_metrics.count_fetch(outcome.policy ? "ok" : outcome.result_type);
-    entry = &m_domains[domain];
-    const auto t = now();
-    auto applied = core::after_fetch(entry->state, discovery.id, outcome, t, settings);
-    if (outcome.policy) {
-      spdlog::info("{}: policy id {} mode {} max_age {} fetched", domain, discovery.id,
-                   core::mode_name(outcome.policy->mode), outcome.policy->max_age);
-      if (entry->state.cached) {
-        policy_changed = true; // saved below, with the DANE coverage
-      } else {
-        const auto found = m_domains.find(domain);
-        if (found != m_domains.end() && found->second.resolution) {
-          found->second.resolution->applied_once = applied;
-        }
-      }
-    } else if (applied) {
-      spdlog::warn("{}: policy fetch for id {} failed ({}: {}); the cached policy id {} applies "
-                   "until {}",
-                   domain, discovery.id, outcome.result_type, outcome.detail, applied->id,
-                   util::format_rfc3339_utc(applied->expires_at.time_since_epoch().count()));
-    } else {
-      spdlog::warn("{}: policy fetch for id {} failed ({}: {}); no valid cached policy", domain,
-                   discovery.id, outcome.result_type, outcome.detail);
-    }
-  } else if (decision == core::FetchDecision::no_policy &&
-             discovery.kind == core::DiscoveryKind::dns_failure) {
-    spdlog::debug("{}: {}", domain, discovery.detail);
+  core::SenderResolution sender(entry->state, options.engine, force_fetch, options.dane_lookups);
+  const bool cold = !(entry->state.cached && entry->state.cached->valid_at(now()));
+  sender.discovered(co_await network->discover(domain, cold), now());
+  if (sender.step() == core::SenderStep::fetch) {
+    const auto outcome = co_await network->fetch(domain);
+    m_metrics.count_fetch(outcome.policy        ? std::string_view("ok")
+                          : outcome.result_type ? core::result_type_name(*outcome.result_type)
+                                                : std::string_view("sts-policy-fetch-error"));
+    sender.fetched(outcome, now());
+    log_fetch(domain, sender);
+  } else if (sender.discovery().kind == core::DiscoveryKind::dns_failure) {
+    spdlog::debug("{}: {}", domain, sender.discovery().detail);
   }
-  entry = &m_domains[domain];
-  if (had_policy && !entry->state.cached) {
+  if (sender.step() == core::SenderStep::dane) {
+    sender.dane_known(co_await network->dane(domain));
+  }
+  resolution->final_state = sender.state();
+  resolution->applied_once = sender.applied_once();
+
+  entry = entry_of(domain, resolution);
+  if (entry == nullptr) {
+    co_return; // flushed meanwhile: the waiters get the answer, nothing is kept
+  }
+  entry->state = sender.state();
+  const auto& state = entry->state;
+  if (sender.had_policy() && !state.cached) {
     auto erased = co_await m_store->erase(domain);
     if (!erased) {
       spdlog::warn("cache {}: {}", m_store->kind(), erased.error());
     }
-    entry = &m_domains[domain];
-  }
-  const auto t = now();
-  const bool relevant = entry->state.cached && entry->state.cached->valid_at(t) &&
-                        entry->state.cached->policy.mode != core::PolicyMode::none;
-  if (relevant && m_options.dane_lookups) {
-    const auto coverage = co_await net::discover_dane_coverage(*dns, domain);
-    entry = &m_domains[domain];
-    if (coverage != core::DaneCoverage::unknown) {
-      entry->state.dane = coverage;
-    } else if (entry->state.dane == core::DaneCoverage::unknown) {
-      entry->state.dane = core::DaneCoverage::none; // never known: MTA-STS alone decides
-    } // else: a failed lookup keeps the known coverage (DANE is never turned into STS)
-  } else {
-    entry->state.dane = core::DaneCoverage::none;
-  }
-  if (entry->state.cached && (policy_changed || entry->state.dane != dane_before)) {
-    const auto& c = *entry->state.cached;
+  } else if (state.cached && (sender.policy_changed() || state.dane != sender.dane_before())) {
+    const auto& c = *state.cached;
     store::PolicyRecord record{domain,        c.id,
                                c.policy_text, c.fetched_at,
-                               c.expires_at,  std::string(dane_name(entry->state.dane))};
+                               c.expires_at,  std::string(core::dane_coverage_name(state.dane))};
     auto saved = co_await m_store->save(std::move(record));
     if (!saved) {
       spdlog::warn("cache {}: {}", m_store->kind(), saved.error());
     }
-    entry = &m_domains[domain];
   }
   // Observations describe a testing policy: a fetched policy in another mode ends them.
-  if (policy_changed && entry->state.cached &&
+  entry = entry_of(domain, resolution);
+  if (entry != nullptr && sender.policy_changed() && entry->state.cached &&
       entry->state.cached->policy.mode != core::PolicyMode::testing &&
       !entry->observations.empty()) {
     entry->observations.clear();
@@ -289,6 +245,27 @@ Awaitable<void> PolicyEngine::run_resolution(std::string domain, bool force_fetc
     if (!cleared) {
       spdlog::warn("cache {}: {}", m_store->kind(), cleared.error());
     }
+  }
+}
+
+void PolicyEngine::log_fetch(const std::string& domain, const core::SenderResolution& sender) const
+{
+  const auto& outcome = *sender.fetch();
+  const auto& id = sender.fetch_id();
+  if (outcome.policy) {
+    spdlog::info("{}: policy id {} mode {} max_age {} fetched", domain, id,
+                 core::mode_name(outcome.policy->mode), outcome.policy->max_age);
+    return;
+  }
+  const auto type = outcome.result_type ? core::result_type_name(*outcome.result_type)
+                                        : std::string_view("sts-policy-fetch-error");
+  if (const auto& applied = sender.applied()) {
+    spdlog::warn("{}: policy fetch for id {} failed ({}: {}); the cached policy id {} applies "
+                 "until {}",
+                 domain, id, type, outcome.detail, applied->id, time_text(applied->expires_at));
+  } else {
+    spdlog::warn("{}: policy fetch for id {} failed ({}: {}); no valid cached policy", domain, id,
+                 type, outcome.detail);
   }
 }
 
@@ -302,12 +279,10 @@ void PolicyEngine::start_background_refresh(const std::string& domain, bool forc
   asio::co_spawn(
       m_io,
       [this, domain, force_fetch]() -> Awaitable<void> {
-        co_await resolve(domain, force_fetch);
+        const auto resolution = co_await resolve(domain, force_fetch);
         --m_refreshing;
-        const auto e = m_domains.find(domain);
-        const bool ok =
-            e != m_domains.end() && e->second.state.cached && e->second.state.backoff_id.empty();
-        m_metrics.count_refresh(ok ? "ok" : "failed");
+        const auto& state = resolution->final_state;
+        m_metrics.count_refresh(state.cached && state.backoff_id.empty() ? "ok" : "failed");
       },
       asio::detached);
 }
@@ -335,8 +310,7 @@ void PolicyEngine::start_observation_if_due(const std::string& domain)
 Awaitable<void> PolicyEngine::run_observation(std::string domain, core::CachedPolicy policy,
                                               std::uint64_t token)
 {
-  auto dns = m_dns; // kept alive across a reload
-  auto tls = m_tls;
+  auto network = m_network; // kept alive across a reload
   const auto options = m_options;
   if (const auto found = m_domains.find(domain);
       found != m_domains.end() && found->second.observed_id != policy.id) {
@@ -360,10 +334,9 @@ Awaitable<void> PolicyEngine::run_observation(std::string domain, core::CachedPo
       }
     }
   }
-  net::TestingObservation result;
+  TestingObservation result;
   try {
-    result =
-        co_await net::observe_testing_policy(*dns, *tls, domain, policy.policy, options.observe);
+    result = co_await network->observe(domain, policy.policy);
   } catch (const std::exception& e) {
     result.failure = e.what();
   }
@@ -394,9 +367,10 @@ Awaitable<void> PolicyEngine::run_observation(std::string domain, core::CachedPo
     } else if (mx.outcome == core::ObservationOutcome::transient) {
       spdlog::debug("{}: mode testing: MX {} not observed: {}", domain, mx.mx_host, mx.detail);
     }
-    records.push_back(store::ObservationRecord{domain, mx.mx_host, policy.id, mx.address,
-                                               std::string(core::outcome_name(mx.outcome)),
-                                               mx.result_type, mx.detail, t});
+    records.push_back(store::ObservationRecord{
+        domain, mx.mx_host, policy.id, mx.address, std::string(core::outcome_name(mx.outcome)),
+        mx.result_type ? std::string(core::result_type_name(*mx.result_type)) : std::string(),
+        mx.detail, t});
   }
   spdlog::info("{}: mode testing: policy id {} observed as under enforce: {} MX host(s) pass, "
                "{} would fail, {} not observed{}",
@@ -446,13 +420,13 @@ Awaitable<std::size_t> PolicyEngine::warm_from_store()
     entry.checked_store = true;
     if (!entry.state.cached) {
       entry.state.cached = to_cached(record);
-      entry.state.dane = dane_from_name(record.dane);
+      entry.state.dane = core::parse_dane_coverage(record.dane);
       loaded += entry.state.cached ? 1U : 0U;
     }
   }
   if (m_options.observe_testing) {
     auto observations = co_await m_store->load_all_observations(
-        now(), m_options.max_domains * m_options.observe.max_mx_hosts);
+        now(), m_options.max_domains * m_options.observe_max_mx_hosts);
     if (!observations) {
       spdlog::warn("cache {}: {}", m_store->kind(), observations.error());
       co_return loaded;
@@ -471,6 +445,58 @@ Awaitable<std::size_t> PolicyEngine::warm_from_store()
   co_return loaded;
 }
 
+void PolicyEngine::maintain()
+{
+  const auto t = now();
+  std::vector<std::string> due;
+  std::vector<std::string> stale;
+  for (const auto& [domain, entry] : m_domains) {
+    if (entry.resolution) {
+      continue;
+    }
+    if (core::refresh_due(entry.state, t, m_options.engine)) {
+      due.push_back(domain);
+    } else if (!(entry.state.cached && entry.state.cached->valid_at(t)) &&
+               t >= entry.state.discovery_valid_until + std::chrono::minutes(10)) {
+      stale.push_back(domain);
+    }
+  }
+  for (const auto& domain : stale) {
+    m_domains.erase(domain);
+  }
+  for (const auto& domain : due) {
+    if (m_refreshing >= m_options.refresh_concurrency) {
+      break; // the rest next round
+    }
+    start_background_refresh(domain, true);
+  }
+  if (m_options.observe_testing) {
+    std::vector<std::string> to_observe;
+    for (const auto& [domain, entry] : m_domains) {
+      if (!entry.resolution && entry.observing == 0 &&
+          core::observation_due(entry.state, entry.observed_id, entry.observe_after, t)) {
+        to_observe.push_back(domain);
+      }
+    }
+    for (const auto& domain : to_observe) {
+      if (m_observing >= m_options.observe_concurrency) {
+        break; // the rest next round
+      }
+      start_observation_if_due(domain);
+    }
+  }
+  if (m_domains.size() > m_options.max_domains) {
+    spdlog::warn("{} domains in memory, over max_domains {}; negative entries are dropped first",
+                 m_domains.size(), m_options.max_domains);
+    for (auto it = m_domains.begin();
+         it != m_domains.end() && m_domains.size() > m_options.max_domains;) {
+      const bool keep = it->second.resolution ||
+                        (it->second.state.cached && it->second.state.cached->valid_at(t));
+      it = keep ? std::next(it) : m_domains.erase(it);
+    }
+  }
+}
+
 Awaitable<void> PolicyEngine::maintenance_loop()
 {
   m_maintenance_timer = std::make_unique<asio::steady_timer>(m_io);
@@ -482,55 +508,8 @@ Awaitable<void> PolicyEngine::maintenance_loop()
     if (m_stopped) {
       break;
     }
+    maintain();
     const auto t = now();
-    std::vector<std::string> due;
-    std::vector<std::string> stale;
-    for (const auto& [domain, entry] : m_domains) {
-      if (entry.resolution) {
-        continue;
-      }
-      if (core::refresh_due(entry.state, t, m_options.engine)) {
-        due.push_back(domain);
-      } else if (!(entry.state.cached && entry.state.cached->valid_at(t)) &&
-                 t >= entry.state.discovery_valid_until + std::chrono::minutes(10)) {
-        stale.push_back(domain);
-      }
-    }
-    for (const auto& domain : stale) {
-      m_domains.erase(domain);
-    }
-    for (const auto& domain : due) {
-      if (m_refreshing >= m_options.refresh_concurrency) {
-        break; // the rest next round
-      }
-      start_background_refresh(domain, true);
-    }
-    if (m_options.observe_testing) {
-      std::vector<std::string> to_observe;
-      for (const auto& [domain, entry] : m_domains) {
-        if (!entry.resolution && entry.observing == 0 &&
-            core::observation_due(entry.state, entry.observed_id, entry.observe_after, t)) {
-          to_observe.push_back(domain);
-        }
-      }
-      for (const auto& domain : to_observe) {
-        if (m_observing >= m_options.observe_concurrency) {
-          break; // the rest next round
-        }
-        start_observation_if_due(domain);
-      }
-    }
-    if (m_domains.size() > m_options.max_domains) {
-      spdlog::warn("{} domains in memory, over max_domains {}; negative entries are dropped "
-                   "first",
-                   m_domains.size(), m_options.max_domains);
-      for (auto it = m_domains.begin();
-           it != m_domains.end() && m_domains.size() > m_options.max_domains;) {
-        const bool keep = it->second.resolution ||
-                          (it->second.state.cached && it->second.state.cached->valid_at(t));
-        it = keep ? std::next(it) : m_domains.erase(it);
-      }
-    }
     if (t - last_purge >= std::chrono::hours(1)) {
       last_purge = t;
       auto purged = co_await m_store->purge_expired(t);
@@ -581,17 +560,7 @@ json::object PolicyEngine::explain(std::string_view domain, const core::AnswerSe
   const auto& state = found == m_domains.end() ? empty : found->second.state;
   const auto t = now();
   const auto answer = core::decide_answer(domain, state, t, settings);
-  switch (answer.kind) {
-  case core::AnswerKind::ok:
-    out["answer"] = "OK " + answer.data;
-    break;
-  case core::AnswerKind::notfound:
-    out["answer"] = "NOTFOUND ";
-    break;
-  case core::AnswerKind::temp:
-    out["answer"] = "TEMP " + answer.data;
-    break;
-  }
+  out["answer"] = core::socketmap_reply(answer);
   out["reason"] = answer.reason;
   if (state.cached) {
     const auto& c = *state.cached;
@@ -604,24 +573,22 @@ json::object PolicyEngine::explain(std::string_view domain, const core::AnswerSe
     }
     policy["mx"] = std::move(mx);
     policy["max_age"] = c.policy.max_age;
-    policy["fetched_at"] = util::format_rfc3339_utc(c.fetched_at.time_since_epoch().count());
-    policy["expires_at"] = util::format_rfc3339_utc(c.expires_at.time_since_epoch().count());
+    policy["fetched_at"] = time_text(c.fetched_at);
+    policy["expires_at"] = time_text(c.expires_at);
     policy["valid"] = c.valid_at(t);
     policy["refresh_due"] = core::refresh_due(state, t, m_options.engine);
     out["cached_policy"] = std::move(policy);
   } else {
     out["cached_policy"] = nullptr;
   }
-  out["dane"] = dane_name(state.dane);
-  out["discovery_valid_until"] =
-      util::format_rfc3339_utc(state.discovery_valid_until.time_since_epoch().count());
+  out["dane"] = core::dane_coverage_name(state.dane);
+  out["discovery_valid_until"] = time_text(state.discovery_valid_until);
   if (!state.backoff_id.empty() && t < state.backoff_until) {
-    out["fetch_backoff"] = json::object{
-        {"id", state.backoff_id},
-        {"until", util::format_rfc3339_utc(state.backoff_until.time_since_epoch().count())}};
+    out["fetch_backoff"] =
+        json::object{{"id", state.backoff_id}, {"until", time_text(state.backoff_until)}};
   }
-  if (!state.failure.empty()) {
-    out["failure"] = state.failure;
+  if (state.failure) {
+    out["failure"] = core::result_type_name(*state.failure);
   }
   if (!state.failure_detail.empty()) {
     out["detail"] = state.failure_detail;
@@ -629,24 +596,21 @@ json::object PolicyEngine::explain(std::string_view domain, const core::AnswerSe
   json::array observations;
   if (found != m_domains.end()) {
     for (const auto& record : found->second.observations) {
-      observations.emplace_back(
-          json::object{{"mx_host", record.mx_host},
-                       {"address", record.address},
-                       {"outcome", record.outcome},
-                       {"result_type", record.result_type},
-                       {"detail", record.detail},
-                       {"policy_id", record.policy_id},
-                       {"observed_at",
-                        util::format_rfc3339_utc(record.observed_at.time_since_epoch().count())}});
+      observations.emplace_back(json::object{{"mx_host", record.mx_host},
+                                             {"address", record.address},
+                                             {"outcome", record.outcome},
+                                             {"result_type", record.result_type},
+                                             {"detail", record.detail},
+                                             {"policy_id", record.policy_id},
+                                             {"observed_at", time_text(record.observed_at)}});
     }
     if (state.cached && state.cached->policy.mode == core::PolicyMode::testing &&
         m_options.observe_testing) {
       const auto& entry = found->second;
-      out["observation"] = json::object{
-          {"running", entry.observing != 0},
-          {"next", entry.observed_id == state.cached->id
-                       ? util::format_rfc3339_utc(entry.observe_after.time_since_epoch().count())
-                       : std::string("now")}};
+      out["observation"] = json::object{{"running", entry.observing != 0},
+                                        {"next", entry.observed_id == state.cached->id
+                                                     ? time_text(entry.observe_after)
+                                                     : std::string("now")}};
     }
   }
   out["observations"] = std::move(observations);
@@ -654,11 +618,9 @@ json::object PolicyEngine::explain(std::string_view domain, const core::AnswerSe
   return out;
 }
 
-void PolicyEngine::reconfigure(std::shared_ptr<net::DnsResolver> dns,
-                               std::shared_ptr<asio::ssl::context> tls, EngineOptions options)
+void PolicyEngine::reconfigure(std::shared_ptr<SenderNetwork> network, EngineOptions options)
 {
-  m_dns = std::move(dns);
-  m_tls = std::move(tls);
+  m_network = std::move(network);
   m_options = options;
 }
 

@@ -1,33 +1,36 @@
 // The resolver's policy engine: one core::DomainState per domain in memory (the authority for
-// answers), persisted through the StoreWorker, refreshed by the sender engine's rules
-// (core/sts_cache) fed by net/sts_discovery. Single-threaded: everything runs on the daemon's
-// io_context.
+// answers), persisted through the StoreWorker, moved by the sender engine's rules
+// (core::SenderResolution) over a SenderNetwork. Single-threaded: everything runs on the
+// daemon's io_context. Time comes from the clock given at construction (the unit tests run on a
+// virtual clock, tests/unit/resolver_engine_test.cpp).
 //
 //   try_answer()  hot path: a domain whose state can answer now is answered without allocation
 //                 beyond the reply, without I/O, without a log line; a due refresh is started in
 //                 the background (never in the request path once a policy is cached).
 //   answer()      slow path: one shared in-flight resolution per domain (concurrent lookups of a
 //                 cold domain wait for the same TXT query and HTTPS fetch), then the answer.
+//   resolution    runs on a copy of the domain's state and writes it back at the end, unless the
+//                 domain was flushed meanwhile: then its waiters get the answer it reached and
+//                 nothing is kept (memory or store).
 //   observation   a valid `mode: testing` policy is observed in the background as if it said
-//                 `enforce` (core/testing_observation, net::observe_testing_policy): right after
-//                 a new policy id is fetched, then every `observe_interval`; at most
+//                 `enforce` (core/testing_observation, SenderNetwork::observe): right after a new
+//                 policy id is fetched, then every `observe_interval`; at most
 //                 `observe_concurrency` at once, never in the request path. The result replaces
 //                 the domain's observations in memory (explain()) and in the store (the TLSRPT
 //                 reporter's input); each would-fail MX host is logged at warn level.
 #pragma once
 
+#include <mtasts/core/sender.hpp>
 #include <mtasts/core/sts_cache.hpp>
 #include <mtasts/net/asio.hpp>
-#include <mtasts/net/dns.hpp>
-#include <mtasts/net/policy_fetch.hpp>
-#include <mtasts/net/sts_discovery.hpp>
 #include <mtasts/resolver/metrics.hpp>
+#include <mtasts/resolver/network.hpp>
 #include <mtasts/resolver/store_worker.hpp>
 
-#include <boost/asio/ssl/context.hpp>
 #include <boost/json/object.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,7 +43,6 @@ namespace mtasts::resolver {
 struct EngineOptions
 {
   core::EngineSettings engine;
-  net::FetchOptions fetch;
   std::size_t max_domains = 200000;
   bool dane_lookups = true;
   std::size_t refresh_concurrency = 16;
@@ -50,15 +52,20 @@ struct EngineOptions
   core::Seconds observe_interval{86400};
   core::Seconds observe_retry{3600};
   std::size_t observe_concurrency = 4;
-  net::TestingObservationOptions observe;
+  std::size_t observe_max_mx_hosts = 10; // for the store's bound when loading observations
 };
+
+// The system clock, whole seconds.
+core::TimePoint system_now();
 
 class PolicyEngine
 {
 public:
-  PolicyEngine(net::asio::io_context& io, std::shared_ptr<net::DnsResolver> dns,
-               std::shared_ptr<net::asio::ssl::context> tls, std::unique_ptr<StoreWorker> store,
-               Metrics& metrics, EngineOptions options);
+  using Clock = std::function<core::TimePoint()>;
+
+  PolicyEngine(net::asio::io_context& io, std::shared_ptr<SenderNetwork> network,
+               std::unique_ptr<StoreWorker> store, Metrics& metrics, EngineOptions options,
+               Clock clock = system_now);
   ~PolicyEngine();
   PolicyEngine(const PolicyEngine&) = delete;
   PolicyEngine& operator=(const PolicyEngine&) = delete;
@@ -72,22 +79,23 @@ public:
 
   // Loads the persisted policies into memory (at start). Returns how many.
   net::Awaitable<std::size_t> warm_from_store();
-  // Runs forever: proactive refresh of cached policies (§9.6), eviction of stale negative
-  // entries, purge of expired rows. Ends when stop() is called.
+  // Runs until stop(): maintain() every 30 s, and the store's purge of expired rows hourly.
   net::Awaitable<void> maintenance_loop();
+  // One round of maintenance at the clock's now: proactive refresh of cached policies (§9.6),
+  // eviction of stale negative entries and of entries over max_domains, due observations.
+  void maintain();
   void stop();
 
-  // Forgets `domain` in memory and in the store; the next lookup rediscovers it.
+  // Forgets `domain` in memory and in the store; the next lookup rediscovers it. A resolution
+  // under way for it finishes for its waiters and keeps nothing.
   net::Awaitable<bool> flush(std::string domain);
   net::Awaitable<std::size_t> flush_all();
 
   // What the engine knows about `domain` and would answer (for `resolver query`).
   boost::json::object explain(std::string_view domain, const core::AnswerSettings& settings);
 
-  // Replaces the DNS resolver, TLS context and options (SIGHUP). Resolutions in flight finish
-  // with the old ones.
-  void reconfigure(std::shared_ptr<net::DnsResolver> dns,
-                   std::shared_ptr<net::asio::ssl::context> tls, EngineOptions options);
+  // Replaces the network and options (SIGHUP). Resolutions in flight finish with the old network.
+  void reconfigure(std::shared_ptr<SenderNetwork> network, EngineOptions options);
 
   std::size_t domains() const { return m_domains.size(); }
   std::size_t policies() const;
@@ -114,7 +122,12 @@ private:
 
   // Runs the domain's resolution, or waits for the one under way; returns it once finished.
   net::Awaitable<std::shared_ptr<Resolution>> resolve(std::string domain, bool force_fetch);
-  net::Awaitable<void> run_resolution(std::string domain, bool force_fetch);
+  net::Awaitable<void> run_resolution(std::string domain, bool force_fetch,
+                                      std::shared_ptr<Resolution> resolution);
+  // The entry of `domain` while `resolution` is still the one running for it (nullptr after a
+  // flush, or when a newer resolution took over).
+  Entry* entry_of(const std::string& domain, const std::shared_ptr<Resolution>& resolution);
+  void log_fetch(const std::string& domain, const core::SenderResolution& resolution) const;
   void start_background_refresh(const std::string& domain, bool force_fetch);
   // Starts the observation of `domain`'s testing policy when it is due and a slot is free.
   void start_observation_if_due(const std::string& domain);
@@ -122,14 +135,14 @@ private:
                                        std::uint64_t token);
   // Takes observation records loaded from the store into `entry` (one domain's set).
   void adopt_observations(Entry& entry, std::vector<store::ObservationRecord> records) const;
-  core::TimePoint now() const;
+  core::TimePoint now() const { return m_clock(); }
 
   net::asio::io_context& m_io;
-  std::shared_ptr<net::DnsResolver> m_dns;
-  std::shared_ptr<net::asio::ssl::context> m_tls;
+  std::shared_ptr<SenderNetwork> m_network;
   std::unique_ptr<StoreWorker> m_store;
   Metrics& m_metrics;
   EngineOptions m_options;
+  Clock m_clock;
   std::unordered_map<std::string, Entry> m_domains;
   std::size_t m_in_flight = 0;
   std::size_t m_refreshing = 0;

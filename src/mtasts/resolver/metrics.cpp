@@ -31,10 +31,15 @@ void Metrics::count_lookup(std::string_view answer, std::string_view reason,
   ++m_latency_count;
 }
 
-std::string Metrics::render(std::size_t domains, std::size_t policies, std::size_t in_flight) const
+std::string Metrics::render(const Gauges& gauges) const
 {
   std::string out;
   auto add = std::back_inserter(out);
+  fmt::format_to(add,
+                 "# HELP mtasts_resolver_build_info The running build (value 1).\n"
+                 "# TYPE mtasts_resolver_build_info gauge\n"
+                 "mtasts_resolver_build_info{{version=\"{}\"}} 1\n",
+                 gauges.version);
   fmt::format_to(add, "# HELP mtasts_resolver_lookups_total Socketmap lookups answered, by "
                       "answer and reason.\n# TYPE mtasts_resolver_lookups_total counter\n");
   for (const auto& [key, value] : m_lookups) {
@@ -79,23 +84,35 @@ std::string Metrics::render(std::size_t domains, std::size_t policies, std::size
   fmt::format_to(add, "mtasts_resolver_lookup_seconds_bucket{{le=\"+Inf\"}} {}\n", cumulative);
   fmt::format_to(add, "mtasts_resolver_lookup_seconds_sum {}\n", m_latency_sum);
   fmt::format_to(add, "mtasts_resolver_lookup_seconds_count {}\n", m_latency_count);
-  fmt::format_to(add,
-                 "# TYPE mtasts_resolver_protocol_errors_total counter\n"
-                 "mtasts_resolver_protocol_errors_total {}\n"
-                 "# TYPE mtasts_resolver_connections_total counter\n"
-                 "mtasts_resolver_connections_total {}\n"
-                 "# TYPE mtasts_resolver_connections_refused_total counter\n"
-                 "mtasts_resolver_connections_refused_total {}\n"
-                 "# TYPE mtasts_resolver_connections_open gauge\n"
-                 "mtasts_resolver_connections_open {}\n"
-                 "# HELP mtasts_resolver_domains Domains the resolver holds state for.\n"
-                 "# TYPE mtasts_resolver_domains gauge\nmtasts_resolver_domains {}\n"
-                 "# HELP mtasts_resolver_policies Valid policies cached in memory.\n"
-                 "# TYPE mtasts_resolver_policies gauge\nmtasts_resolver_policies {}\n"
-                 "# TYPE mtasts_resolver_resolutions_in_flight gauge\n"
-                 "mtasts_resolver_resolutions_in_flight {}\n",
-                 m_protocol_errors, m_connections_total, m_connections_refused, m_connections_open,
-                 domains, policies, in_flight);
+  fmt::format_to(
+      add,
+      "# HELP mtasts_resolver_protocol_errors_total Socketmap requests that were not netstrings "
+      "of \"name key\" (the connection is closed).\n"
+      "# TYPE mtasts_resolver_protocol_errors_total counter\n"
+      "mtasts_resolver_protocol_errors_total {}\n"
+      "# HELP mtasts_resolver_connections_total Socketmap connections accepted.\n"
+      "# TYPE mtasts_resolver_connections_total counter\n"
+      "mtasts_resolver_connections_total {}\n"
+      "# HELP mtasts_resolver_connections_refused_total Socketmap connections closed at once "
+      "because max_connections were open.\n"
+      "# TYPE mtasts_resolver_connections_refused_total counter\n"
+      "mtasts_resolver_connections_refused_total {}\n"
+      "# HELP mtasts_resolver_connections_open Socketmap connections open now.\n"
+      "# TYPE mtasts_resolver_connections_open gauge\n"
+      "mtasts_resolver_connections_open {}\n"
+      "# HELP mtasts_resolver_domains Domains the resolver holds state for.\n"
+      "# TYPE mtasts_resolver_domains gauge\nmtasts_resolver_domains {}\n"
+      "# HELP mtasts_resolver_policies Valid policies cached in memory.\n"
+      "# TYPE mtasts_resolver_policies gauge\nmtasts_resolver_policies {}\n"
+      "# HELP mtasts_resolver_resolutions_in_flight Domains being resolved now.\n"
+      "# TYPE mtasts_resolver_resolutions_in_flight gauge\n"
+      "mtasts_resolver_resolutions_in_flight {}\n"
+      "# HELP mtasts_resolver_dnssec_validating 1 when DNS answers are DNSSEC-validated (needed "
+      "to recognise DANE), 0 when not.\n"
+      "# TYPE mtasts_resolver_dnssec_validating gauge\n"
+      "mtasts_resolver_dnssec_validating {}\n",
+      m_protocol_errors, m_connections_total, m_connections_refused, m_connections_open,
+      gauges.domains, gauges.policies, gauges.in_flight, gauges.dnssec_validating ? 1 : 0);
   return out;
 }
 

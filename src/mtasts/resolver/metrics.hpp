@@ -33,8 +33,17 @@ public:
   void connection_closed() { --m_connections_open; }
   void connection_refused() { ++m_connections_refused; }
 
-  // The whole exposition; `domains` and `policies` are gauges read from the engine.
-  std::string render(std::size_t domains, std::size_t policies, std::size_t in_flight) const;
+  // Values read from elsewhere at rendering time.
+  struct Gauges
+  {
+    std::string_view version;
+    std::size_t domains = 0;
+    std::size_t policies = 0;
+    std::size_t in_flight = 0;
+    bool dnssec_validating = false;
+  };
+  // The whole exposition: every family with HELP and TYPE.
+  std::string render(const Gauges& gauges) const;
 
 private:
   std::map<std::pair<std::string, std::string>, std::uint64_t> m_lookups;
