@@ -7,7 +7,11 @@
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "../world/pki.hpp"
 #include "../world/smtp_receiver.hpp"
@@ -73,6 +77,9 @@ struct Scenario
   SmtpBehaviour mx_behaviour = SmtpBehaviour::good;
   std::optional<testworld::CertificateRequest> mx_certificate; // none: for mx1.<name>.test
   bool own_run = false; // not in all_results(): checked by its own test with its own options
+  // Non-empty: the zone is signed and its first record of this type ("TXT": `_mta-sts`, "MX")
+  // is tampered with after signing, so validating resolvers see it as bogus.
+  std::string bogus;
   // Non-empty: the `_smtp._tls` rua value instead of mailto:tlsrpt@<name>.test.
   std::string rua;
   // Set: an HTTPS site tlsrpt.<name>.test at k_rua_address with this certificate (the rua
@@ -221,6 +228,13 @@ std::vector<Scenario> scenarios()
   ruadown.rua = "https://nowhere.ruadown.test/r,https://closed.ruadown.test:8443/r";
   ruadown.records = {"closed IN A " + k_closed_address};
   list.push_back(ruadown);
+  // Bogus DNSSEC (RFC 8460 §4.3.2.1): validating senders see no policy, or no MX.
+  auto bogussts = make("bogussts", enforce);
+  bogussts.bogus = "TXT";
+  list.push_back(bogussts);
+  auto bogusmx = make("bogusmx", enforce);
+  bogusmx.bogus = "MX";
+  list.push_back(bogusmx);
   auto expiringpolicy = make("expiringpolicy", enforce);
   expiringpolicy.policy_certificate = testworld::CertificateRequest{
       "mta-sts.expiringpolicy.test", {"mta-sts.expiringpolicy.test"}, {}};
@@ -282,8 +296,12 @@ public:
       testworld::Zone zone;
       zone.origin = domain;
       zone.records = scenario.records;
-      zone.signed_zone =
-          scenario.name == "good" || (!scenario.dane.empty() && scenario.dane != "insecure");
+      zone.signed_zone = scenario.name == "good" || !scenario.bogus.empty() ||
+                         (!scenario.dane.empty() && scenario.dane != "insecure");
+      if (!scenario.bogus.empty()) {
+        zone.break_after_signing = true;
+        zone.break_type = scenario.bogus;
+      }
       if (!scenario.dane.empty()) {
         zone.records.push_back("mx1 IN A " + k_dane_mx);
         zone.records.push_back("_25._tcp.mx1 IN TLSA 3 1 1 " +
@@ -812,6 +830,19 @@ TEST(Check, OnResultReportsEveryDomainOnceAsItCompletes)
   EXPECT_EQ(seen, (std::vector<std::size_t>{0, 1, 2, 3}));
 }
 
+TEST(Check, BogusDnssecOnTheStsRecordIsDnssecInvalid)
+{
+  EXPECT_EQ(codes("bogussts.test"), (Codes{"dnssec-invalid:error", "tlsrpt-record-valid:info"}));
+  const auto& sender = *all_results().at("bogussts.test").sender;
+  EXPECT_EQ(sender.reply, "NOTFOUND ");
+  EXPECT_EQ(check::sender_json(sender).at("failure"), "dnssec-invalid");
+}
+
+TEST(Check, BogusDnssecOnTheMxRrsetIsDnssecInvalid)
+{
+  EXPECT_EQ(codes("bogusmx.test"), (Codes{"dnssec-invalid:error", "tlsrpt-record-valid:info"}));
+}
+
 TEST(Check, DaneMatchingTlsaIsVerified)
 {
   EXPECT_EQ(codes("danematch.test"), (Codes{"dane-verified:info", "tlsrpt-record-valid:info"}));
@@ -983,5 +1014,59 @@ TEST(CheckCli, SaysWhenDnssecCannotBeValidated)
   const auto document = boost::json::parse(json);
   EXPECT_EQ(document.at("dnssec").at("validated"), false);
   EXPECT_EQ(document.at("domains").at(0).at("ok"), true);
+}
+
+// What `mtasts check` says a sender does (its `sender` object) is what `mtasts resolver` answers
+// Postfix, for every scenario: one engine. The daemon runs in this namespace with the same DNS
+// server, trust anchors and CA, and an empty memory cache.
+TEST(CheckCli, TheSenderAnswerIsTheResolversReplyForEveryScenario)
+{
+  const auto config = CheckWorld::s_scratch.path() / "resolver.toml";
+  std::ofstream(config) << "[dns]\nservers = [\"" << CheckWorld::s_nsd->server()
+                        << "\"]\ntrust_anchor = \"" << CheckWorld::s_nsd->trust_anchors().string()
+                        << "\"\ntimeout = \"3s\"\n[tls]\nca_file = \""
+                        << CheckWorld::s_ca_file.string()
+                        << "\"\n[resolver]\nlisten = [\"127.0.0.1:18461\"]\ncache = \"memory:\"\n"
+                        << "admin_listen = \"\"\nfetch_timeout = \"3s\"\nobserve_testing = false\n";
+  auto daemon = testworld::Process::start({MTASTS_BINARY, "resolver", "--config", config.string()},
+                                          CheckWorld::s_scratch.path() / "resolver.log");
+  ASSERT_TRUE(daemon) << daemon.error();
+  ASSERT_TRUE(testworld::wait_for_tcp("127.0.0.1", 18461, std::chrono::seconds(10)));
+  const auto lookup = [](const std::string& domain) -> std::string {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(18461);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+      ::close(fd);
+      return "<no connection>";
+    }
+    const std::string payload = "postfix " + domain;
+    const std::string request = std::to_string(payload.size()) + ":" + payload + ",";
+    (void)::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+    std::string reply;
+    std::array<char, 4096> buffer{};
+    while (reply.empty() || reply.back() != ',') {
+      const auto n = ::recv(fd, buffer.data(), buffer.size(), 0);
+      if (n <= 0) {
+        break;
+      }
+      reply.append(buffer.data(), static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    const auto colon = reply.find(':');
+    return colon == std::string::npos || reply.size() < colon + 2
+               ? "<bad reply " + reply + ">"
+               : reply.substr(colon + 1, reply.size() - colon - 2);
+  };
+  std::size_t compared = 0;
+  for (const auto& [domain, result] : all_results()) {
+    ASSERT_TRUE(result.sender) << domain;
+    EXPECT_EQ(lookup(domain), result.sender->reply)
+        << domain << ": the checker's sender says " << result.sender->answer.reason;
+    ++compared;
+  }
+  EXPECT_GT(compared, 30U);
 }
 #endif

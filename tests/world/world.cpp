@@ -295,12 +295,14 @@ util::Expected<Nsd, std::string> Nsd::start(const std::filesystem::path& directo
         const auto found = text.find("\t" + zone.break_type + "\t");
         const auto end = text.find('\n', found);
         if (found == std::string::npos || end == std::string::npos ||
-            (zone.break_type != "TXT" && zone.break_type != "TLSA")) {
+            (zone.break_type != "TXT" && zone.break_type != "TLSA" && zone.break_type != "MX")) {
           return util::Unexpected("break_after_signing needs a " + zone.break_type +
-                                  " record (TXT or TLSA) in " + zone.origin);
+                                  " record (TXT, MX or TLSA) in " + zone.origin);
         }
         if (zone.break_type == "TXT") {
           text.insert(found + 6, "tampered ");
+        } else if (zone.break_type == "MX") {
+          text.insert(found + 4, "1"); // the preference gains a digit
         } else {
           char& digit = text[end - 1]; // the last hex digit of the association data
           digit = digit == '0' ? '1' : '0';

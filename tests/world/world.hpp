@@ -78,7 +78,8 @@ bool wait_for_tcp(const std::string& address, std::uint16_t port,
 // $TTL are added, as are SOA and NS). DNSSEC: `signed_zone` signs it with ldns (ECDSA P-256,
 // NSEC3); `trust_anchor` puts its DS into the world's trust anchor file; `break_after_signing`
 // rewrites the first record of type `break_type` after signing so its RRSIG no longer verifies
-// (bogus): "TXT" gets "tampered " inserted, "TLSA" the last hex digit of its data changed.
+// (bogus): "TXT" gets "tampered " inserted, "MX" a digit added to its preference, "TLSA" the
+// last hex digit of its data changed.
 struct Zone
 {
   std::string origin; // e.g. "signed.test"
@@ -86,7 +87,7 @@ struct Zone
   bool signed_zone = false;
   bool trust_anchor = true;
   bool break_after_signing = false;
-  std::string break_type = "TXT"; // "TXT" or "TLSA"
+  std::string break_type = "TXT"; // "TXT", "MX" or "TLSA"
 };
 
 // NSD serving `zones` on address:53 (UDP and TCP), running until destruction.
