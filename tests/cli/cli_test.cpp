@@ -4,8 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -15,6 +18,7 @@ struct Run
 {
   int exit_code = -1;
   std::string out;
+  std::string err;
 };
 
 std::string quote(const std::string& argument)
@@ -34,7 +38,9 @@ Run mtasts(const std::vector<std::string>& arguments, const std::string& stdin_f
     command += " " + quote(argument);
   }
   command += stdin_file.empty() ? " </dev/null" : " <" + quote(stdin_file);
-  command += " 2>/dev/null";
+  const auto err_file = std::filesystem::temp_directory_path() /
+                        ("mtasts-cli-test-" + std::to_string(::getpid()) + ".err");
+  command += " 2>" + quote(err_file.string());
   Run run;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) {
@@ -47,6 +53,9 @@ Run mtasts(const std::vector<std::string>& arguments, const std::string& stdin_f
   }
   const int status = pclose(pipe);
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream err(err_file);
+  run.err.assign(std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>());
+  std::filesystem::remove(err_file);
   return run;
 }
 
@@ -80,6 +89,125 @@ std::vector<std::string> codes(const boost::json::object& document, const char* 
 TEST(Cli, UnknownSubcommandIsUsageError)
 {
   EXPECT_EQ(mtasts({"frobnicate"}).exit_code, 2);
+}
+
+TEST(Cli, AnUnknownCommandIsNamedWithTheClosestOne)
+{
+  const auto typo = mtasts({"polcy", "lint", "x"});
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(typo.err.find("unknown command 'polcy'; did you mean 'policy'?"), std::string::npos)
+      << typo.err;
+  const auto sub = mtasts({"resolver", "quer", "x"});
+  EXPECT_EQ(sub.exit_code, 2);
+  EXPECT_NE(sub.err.find("unknown command 'quer' for 'mtasts resolver'; did you mean 'query'?"),
+            std::string::npos)
+      << sub.err;
+  const auto far = mtasts({"frobnicate"});
+  EXPECT_NE(far.err.find("unknown command 'frobnicate'"), std::string::npos) << far.err;
+  EXPECT_EQ(far.err.find("did you mean"), std::string::npos) << far.err;
+}
+
+TEST(Cli, AnUnknownOptionIsNamedWithTheClosestOne)
+{
+  const auto run = mtasts({"policy", "lint", "--jsn", data("policies/valid/lf-lines.txt")});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("unknown option '--jsn' for 'mtasts policy lint'; did you mean "
+                         "'--json'?"),
+            std::string::npos)
+      << run.err;
+}
+
+TEST(Cli, HelpNamesTheCommand)
+{
+  const auto top = mtasts({"help"});
+  EXPECT_EQ(top.exit_code, 0);
+  EXPECT_NE(top.out.find("Subcommands:"), std::string::npos) << top.out;
+  EXPECT_NE(top.out.find("resolver"), std::string::npos) << top.out;
+  const auto lint = mtasts({"help", "policy", "lint"});
+  EXPECT_EQ(lint.exit_code, 0);
+  EXPECT_NE(lint.out.find("mtasts policy lint"), std::string::npos) << lint.out;
+  EXPECT_NE(lint.out.find("--profile"), std::string::npos) << lint.out;
+  EXPECT_EQ(mtasts({"help", "polciy"}).exit_code, 2);
+}
+
+TEST(Cli, NumbersAreDecimalOnlyAndRangeErrorsNameTheFlag)
+{
+  const auto octal =
+      mtasts({"policy", "new", "--mx", "mx.example.com", "--max-age", "010", "--policy-only"});
+  EXPECT_EQ(octal.exit_code, 0);
+  EXPECT_NE(octal.out.find("max_age: 10\r\n"), std::string::npos) << octal.out;
+  const auto hex = mtasts({"policy", "new", "--mx", "mx.example.com", "--max-age", "0x10"});
+  EXPECT_EQ(hex.exit_code, 2);
+  EXPECT_NE(hex.err.find("--max-age"), std::string::npos) << hex.err;
+  EXPECT_NE(hex.err.find("'0x10' is not a decimal number"), std::string::npos) << hex.err;
+  const auto big = mtasts({"policy", "new", "--mx", "mx.example.com", "--max-age", "31557601"});
+  EXPECT_EQ(big.exit_code, 2);
+  EXPECT_NE(big.err.find("--max-age"), std::string::npos) << big.err;
+  EXPECT_NE(big.err.find("out of range"), std::string::npos) << big.err;
+  const auto concurrency = mtasts({"check", "--concurrency", "-3", "example.test"});
+  EXPECT_EQ(concurrency.exit_code, 2);
+  EXPECT_NE(concurrency.err.find("--concurrency"), std::string::npos) << concurrency.err;
+}
+
+TEST(Cli, PolicyNewBlamesTheDomainForABadDomain)
+{
+  const auto run = mtasts({"policy", "new", "--mx", "mx.example.com", "--domain", "bad domain"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("--domain: 'bad domain' is not a domain name"), std::string::npos)
+      << run.err;
+  EXPECT_EQ(run.err.find("--rua"), std::string::npos) << run.err;
+}
+
+TEST(Cli, JsonMeansOneJsonDocumentErrorsIncluded)
+{
+  const auto missing = mtasts({"policy", "lint", "--json", "/nonexistent/policy.txt"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_EQ(json_of(missing).at("error").at("kind"), "io");
+  const auto usage = mtasts({"policy", "new", "--json", "--mx", "mx.example.com", "--mode", "x"});
+  EXPECT_EQ(usage.exit_code, 2);
+  EXPECT_EQ(json_of(usage).at("error").at("kind"), "usage");
+  const auto unknown = mtasts({"policy", "lint", "--json", "--jsn", "x"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_TRUE(json_of(unknown).contains("error"));
+  const auto policy_only =
+      mtasts({"policy", "new", "--mx", "mx.example.com", "--policy-only", "--json"});
+  EXPECT_EQ(policy_only.exit_code, 0);
+  EXPECT_TRUE(json_of(policy_only).at("policy").as_string().starts_with("version: STSv1"));
+  const auto address = mtasts({"check", "--json", "user@example.test"});
+  EXPECT_EQ(address.exit_code, 2);
+  EXPECT_EQ(json_of(address).at("error").at("kind"), "usage");
+}
+
+TEST(Cli, CheckRefusesAUrlOrAnAddressAndSuggestsTheDomain)
+{
+  const auto url = mtasts({"check", "https://mta-sts.example.test/.well-known/mta-sts.txt"});
+  EXPECT_EQ(url.exit_code, 2);
+  EXPECT_NE(url.err.find("is a URL, not a domain; did you mean 'example.test'?"), std::string::npos)
+      << url.err;
+  const auto mail = mtasts({"check", "postmaster@example.test"});
+  EXPECT_EQ(mail.exit_code, 2);
+  EXPECT_NE(mail.err.find("is a mail address, not a domain; did you mean 'example.test'?"),
+            std::string::npos)
+      << mail.err;
+}
+
+TEST(Cli, CodesListsTheRegistry)
+{
+  const auto run = mtasts({"codes", "--json"});
+  EXPECT_EQ(run.exit_code, 0);
+  const auto document = json_of(run);
+  bool found = false;
+  for (const auto& entry : document.at("codes").as_array()) {
+    if (entry.at("code") == "sts-webpki-invalid") {
+      found = true;
+      EXPECT_EQ(entry.at("family"), "result-type");
+      EXPECT_EQ(entry.at("rfc"), "RFC 8460 §4.3.2.2");
+      EXPECT_FALSE(entry.at("fix").as_string().empty());
+    }
+  }
+  EXPECT_TRUE(found);
+  const auto text = mtasts({"codes"});
+  EXPECT_NE(text.out.find("policy-rejected-by-sender"), std::string::npos);
 }
 
 TEST(Cli, MissingArgumentIsUsageError)
@@ -306,6 +434,20 @@ TEST(Cli, RecordTlsrptInvalidExitsOne)
 }
 
 // --- report show / validate --------------------------------------------------------------------
+
+TEST(Cli, ReportValidateIsStrictByDefaultAndShowIsCompatible)
+{
+  // No contact-info: RFC 8460 requires it, real senders leave it out.
+  const auto report = data("reports/corpus/cry-inc-dmarc-report-viewer__no-contact.json");
+  const auto strict = mtasts({"report", "validate", "--json", report});
+  EXPECT_EQ(strict.exit_code, 1);
+  EXPECT_EQ(json_of(strict).at("profile"), "strict");
+  EXPECT_EQ(mtasts({"report", "validate", "--profile", "compatible", report}).exit_code, 0);
+  EXPECT_EQ(mtasts({"report", "show", report}).exit_code, 0);
+  const auto dane = data("reports/corpus/stalwart-mail-auth__rpt03.json");
+  const auto unknown_type = json_of(mtasts({"report", "validate", "--json", dane}));
+  EXPECT_FALSE(unknown_type.at("valid").as_bool());
+}
 
 TEST(Cli, ReportValidateInvalidExitsOneWithErrorsPerFile)
 {

@@ -1,7 +1,7 @@
 // libFuzzer target for `_smtp._tls` TXT record discovery (RFC 8460 §3). The input is a record
 // set, one RR per line ('\n'; a final '\n' ends the last RR). Checks, in both profiles, that a
 // value exists iff no error was reported, that a valid record's fields meet the grammar, and that
-// it survives serialise + strict parse unchanged.
+// it survives serialise + strict parse unchanged; every https: rua gives an endpoint or a reason.
 #include <mtasts/core/tlsrpt_record.hpp>
 
 #include <cstddef>
@@ -36,6 +36,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     if (result.value->rua.empty()) {
       __builtin_trap();
+    }
+    for (const auto& uri : result.value->rua) {
+      // Where an https: URI delivers: a host and a port, or a stated reason.
+      if (const auto endpoint = https_endpoint(uri); endpoint && endpoint->host.empty()) {
+        __builtin_trap();
+      }
     }
     for (const auto& extension : result.value->extensions) {
       if (!is_valid_txt_name(extension.name) || !is_valid_txt_value(extension.value)) {

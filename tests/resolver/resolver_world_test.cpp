@@ -718,6 +718,144 @@ int observation_rows(const std::string& domain)
 // passes, a listed MX whose certificate names another host would fail with
 // certificate-host-mismatch, an MX the policy does not list would fail (§4.1) without being
 // contacted. The observations survive a restart (SQLite) and go with a flush.
+// A second daemon on the same UNIX socket must not take it from the running one.
+TEST_F(Resolver, ASecondDaemonRefusesALiveUnixSocketAndLeavesItAlone)
+{
+  auto first = Daemon::start();
+  EXPECT_EQ(SocketmapClient::unix_socket(unix_path()).lookup("enf.test").value_or("<closed>"),
+            "OK secure match=mx1.enf.test:.mx.enf.test servername=hostname");
+  const auto second = run_cli(
+      {"resolver", "--config", (g_world->scratch.path() / "resolver.toml").string(), "--listen",
+       "unix:" + unix_path().string(), "--admin-listen", "", "--cache", "memory:"});
+  EXPECT_NE(second.find("in use: another process answers on " + unix_path().string()),
+            std::string::npos)
+      << second;
+  EXPECT_EQ(second.find("ERROR"), 0U) << "exit status 1: " << second;
+  EXPECT_TRUE(std::filesystem::exists(unix_path()));
+  EXPECT_EQ(SocketmapClient::unix_socket(unix_path()).lookup("enf.test").value_or("<closed>"),
+            "OK secure match=mx1.enf.test:.mx.enf.test servername=hostname")
+      << "the running daemon still answers on its socket";
+  // A socket file nobody answers on (a daemon killed with -9) is taken over.
+  first.kill_hard();
+  ASSERT_TRUE(std::filesystem::exists(unix_path()));
+  auto third = Daemon::start();
+  EXPECT_EQ(SocketmapClient::unix_socket(unix_path()).lookup("enf.test").value_or("<closed>"),
+            "OK secure match=mx1.enf.test:.mx.enf.test servername=hostname");
+}
+
+// An admin listener other hosts can reach serves nothing without a bearer token.
+TEST_F(Resolver, AnAdminListenerOffLoopbackNeedsABearerToken)
+{
+  const auto config = (g_world->scratch.path() / "resolver.toml").string();
+  const auto refused = run_cli({"resolver", "--config", config, "--cache",
+                                "memory:", "--admin-listen", "0.0.0.0:19462", "--check-config"});
+  EXPECT_NE(refused.find("admin_listen: the admin listener 0.0.0.0:19462 is reachable from other "
+                         "hosts"),
+            std::string::npos)
+      << refused;
+  const auto token_file = g_world->scratch.path() / "admin.token";
+  std::ofstream(token_file) << "s3cret-token-for-the-admin-listener\n";
+  auto daemon =
+      Daemon::start({"--admin-listen", "0.0.0.0:19462", "--admin-token-file", token_file.string()});
+  const auto scrape = [](const std::string& header) {
+    return testworld::run_command(
+        {"/usr/bin/env", "bash", "-c",
+         "exec 3<>/dev/tcp/127.0.0.1/19462; printf 'GET /metrics HTTP/1.0\\r\\n" + header +
+             "\\r\\n' >&3; cat <&3"});
+  };
+  const auto anonymous = scrape("");
+  ASSERT_TRUE(anonymous) << anonymous.error();
+  EXPECT_NE(anonymous->find("401"), std::string::npos) << *anonymous;
+  const auto wrong = scrape("Authorization: Bearer wrong-token-wrong-token\\r\\n");
+  ASSERT_TRUE(wrong);
+  EXPECT_NE(wrong->find("401"), std::string::npos) << *wrong;
+  const auto authorised = scrape("Authorization: Bearer s3cret-token-for-the-admin-listener\\r\\n");
+  ASSERT_TRUE(authorised);
+  EXPECT_NE(authorised->find("mtasts_resolver_build_info{version="), std::string::npos)
+      << *authorised;
+  // The command-line client reads the same token file.
+  const auto query = run_cli({"resolver", "query", "enf.test", "--admin", "127.0.0.1:19462",
+                              "--admin-token-file", token_file.string()});
+  EXPECT_EQ(query.substr(0, query.find('\n')),
+            "OK secure match=mx1.enf.test:.mx.enf.test servername=hostname")
+      << query;
+}
+
+// Under systemd (JOURNAL_STREAM set), every log line carries its syslog priority for journald.
+TEST_F(Resolver, LogsCarryJournaldPrioritiesUnderSystemd)
+{
+  ::setenv("JOURNAL_STREAM", "8:12345", 1);
+  auto daemon = Daemon::start();
+  ::unsetenv("JOURNAL_STREAM");
+  EXPECT_EQ(lookup("nofetch.test"), "NOTFOUND ");
+  daemon.process.reset(); // SIGTERM: "stopping" and "stopped" are logged
+  std::ifstream log(g_world->scratch.path() / "daemon.log");
+  std::size_t lines = 0;
+  bool info = false;
+  for (std::string line; std::getline(log, line);) {
+    ++lines;
+    ASSERT_TRUE(line.size() > 3 && line[0] == '<' && line[2] == '>') << line;
+    info = info || line.starts_with("<6>mtasts resolver");
+  }
+  EXPECT_GT(lines, 2U);
+  EXPECT_TRUE(info);
+}
+
+// --check-config runs every check startup runs and reports every problem of the file at once.
+TEST_F(Resolver, CheckConfigReportsEveryProblemThatWouldBreakTheDaemon)
+{
+  const auto config = (g_world->scratch.path() / "resolver.toml").string();
+  write_config("[reporter]\nsend_window = \"1h\"\n[metrics]\nlisten = \"x\"\n");
+  {
+    std::ofstream append(config, std::ios::app);
+    append << "[store]\nurl = \"memory:\"\n";
+  }
+  auto tables = run_cli({"resolver", "--config", config, "--cache", "memory:", "--check-config"});
+  for (const auto* table :
+       {"unknown table [reporter]", "unknown table [metrics]", "unknown table [store]"}) {
+    EXPECT_NE(tables.find(table), std::string::npos) << table << " in " << tables;
+  }
+  {
+    std::ofstream rewrite(config);
+    rewrite << "[dns]\nservers = [\"" << g_world->nsd->server() << "\"]\ntrust_anchor = \""
+            << g_world->nsd->trust_anchors().string() << "\"\n[resolver]\n"
+            << "idle_timeout = \"0s\"\nrefresh_interval = 0\nfetch_bakoff = \"5m\"\n";
+  }
+  const auto zero =
+      run_cli({"resolver", "--config", config, "--cache", "memory:", "--check-config"});
+  EXPECT_NE(zero.find("idle_timeout: must be more than zero"), std::string::npos) << zero;
+  EXPECT_NE(zero.find("refresh_interval: must be more than zero"), std::string::npos) << zero;
+  EXPECT_NE(zero.find("unknown key \"fetch_bakoff\" in [resolver]"), std::string::npos) << zero;
+  EXPECT_NE(zero.find("resolver.toml:"), std::string::npos) << "file:line" << zero;
+  write_config();
+  for (const auto* cache : {"memory", "bogus://x", "sqlite:///nonexistent-directory/cache.db"}) {
+    const auto bad = run_cli({"resolver", "--config", config, "--cache", cache, "--check-config"});
+    EXPECT_EQ(bad.find("ERROR"), 0U) << cache << ": " << bad;
+    EXPECT_NE(bad.find("cache"), std::string::npos) << cache << ": " << bad;
+  }
+  // A trust anchor that cannot be read stops the daemon; dnssec = false is a deliberate choice.
+  const auto missing_anchor =
+      run_cli({"resolver", "--config", config, "--cache", "memory:", "--trust-anchor",
+               "/nonexistent/root.key", "--check-config"});
+  EXPECT_NE(missing_anchor.find("DNSSEC trust anchor /nonexistent/root.key: no such file"),
+            std::string::npos)
+      << missing_anchor;
+  const auto started = run_cli({"resolver", "--config", config, "--cache",
+                                "memory:", "--trust-anchor", "/nonexistent/root.key"});
+  EXPECT_NE(started.find("status 512"), std::string::npos) << "exit status 2: " << started;
+  {
+    std::ofstream rewrite(config);
+    rewrite << "[dns]\nservers = [\"" << g_world->nsd->server()
+            << "\"]\ndnssec = false\n[resolver]\nlisten = [\"127.0.0.1:18461\"]\n";
+  }
+  const auto off =
+      run_cli({"resolver", "--config", config, "--cache", "memory:", "--check-config"});
+  EXPECT_NE(off.find("DNSSEC is off (dnssec = false)"), std::string::npos) << off;
+  EXPECT_NE(off.find("configuration OK"), std::string::npos) << off;
+  // The printed configuration is TOML that reads back the same.
+  EXPECT_NE(off.find("dnssec = false"), std::string::npos) << off;
+}
+
 TEST_F(Resolver, TestingPolicyIsObservedAsUnderEnforceForTheReporter)
 {
   using Outcomes = std::vector<std::tuple<std::string, std::string, std::string>>;
