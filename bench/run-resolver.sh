@@ -6,8 +6,14 @@
 # (NSD + nginx + test CA on 127.0.0.1), same load phases (smload), same CPU pinning, same RUNS.
 # The harness is bench/resolver/run-peer.sh (see bench/resolver/README.md). Needs root (ports
 # 53/443/18461 on 127.0.0.1 must be free, `unshare -m`); installs the Debian packages it needs.
-# Usage: [BUILD_DIR=build/release] [RUNS=3] [WARM_SECS=8] [RESULTS_OUT=/prefix] bash bench/run-resolver.sh
-# Every other knob of the harness (N_DOMAINS, N_NOSTS, WARM_CONNS, ...) passes through.
+# Then the latency phase (issue 9): the same fixtures behind bench/delaylink with RTT_MS (default
+# 50) of added round-trip delay (netem in the namespace when the kernel has it, a TUN relay
+# otherwise), the resolvers and the load generator on the far side, cold lookups at 1 and 32
+# connections for the peer's two configurations and ours; ratio = ours / the peer's best.
+# Usage: [BUILD_DIR=build/release] [RUNS=3] [WARM_SECS=8] [RESULTS_OUT=/prefix] [RTT_MS=50]
+#        [RTT_RUNS=RUNS] [RTT_COLD_SERIAL=50] [LOOPBACK=1] bash bench/run-resolver.sh
+# RTT_MS=0 skips the latency phase, LOOPBACK=0 the loopback one. Every other knob of the harness
+# (N_DOMAINS, N_NOSTS, WARM_CONNS, ...) passes through.
 # Prints the harness's own tables, then per test: each target's rps / p50 / p99 (median over RUNS
 # [min..max]), ours-sqlite against nullmap and the peer, and peak RSS with its anonymous and
 # file-backed parts, next to the floor (bench/resolver/floor.cpp: the memory the required shared
@@ -18,8 +24,11 @@ cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "run as root (the harness binds 127.0.0.1:53/443 and uses unshare -m)" >&2; exit 1; }
 BUILD_DIR="${BUILD_DIR:-build/release}"
 cmake --preset release -B "$BUILD_DIR" >/dev/null
-cmake --build "$BUILD_DIR" --target mtasts >/dev/null
+cmake --build "$BUILD_DIR" --target mtasts delaylink >/dev/null
 MTASTS="$PWD/$BUILD_DIR/mtasts"
+DELAYLINK="$PWD/$BUILD_DIR/bench/delaylink"
+RTT_MS=${RTT_MS:-50}
+status=0
 
 if [ -n "${RESULTS_OUT:-}" ]; then
   out="$RESULTS_OUT"
@@ -34,6 +43,7 @@ extra="ours-sqlite $ours --cache sqlite://{W}/cache.db
 ours-memory $ours --cache memory:
 nullmap {NULLMAP} {PORT}"
 
+if [ "${LOOPBACK:-1}" != 0 ]; then
 RESULTS_OUT="$out" LOOPS=uvloop CACHES="internal sqlite" EXTRA_TARGETS="$extra" \
   bash bench/resolver/run-peer.sh
 
@@ -125,4 +135,78 @@ END {
       floor["hwm"] / med(pk["internal/uvloop"]), med(pk["internal/uvloop"]) / 4, floor["hwm"]
   if (problems != "") { printf "\nWRONG ANSWERS OR ERRORS:\n%s", problems; exit 1 }
   print "\nall enforce lookups answered OK, all non-STS lookups NOTFOUND, no connection errors"
-}' "$out.tsv" "$out.mem.tsv" "$out.floor"
+}' "$out.tsv" "$out.mem.tsv" "$out.floor" || status=1
+fi
+
+[ "$RTT_MS" != 0 ] || exit $status
+# ---------------------------------------------------------------- latency phase
+# A fresh network namespace holds the fixtures (nsd + nginx on 10.77.0.1); bench/delaylink links
+# it to a client namespace (10.77.0.2) where the resolvers and smload run, every packet waiting
+# RTT_MS/2 each way. The socketmap traffic (smload -> resolver) stays on the client side's
+# loopback, as Postfix and its resolver share a host.
+INSTALL_ONLY=1 bash bench/resolver/run-peer.sh # apt needs the network: before the namespace
+echo
+echo "=== latency phase: ${RTT_MS} ms round trip between the resolvers and DNS/HTTPS"
+rtt_extra="ours-sqlite $ours --cache sqlite://{W}/cache.db
+ours-memory $ours --cache memory:"
+unshare -n -- env DELAYLINK="$DELAYLINK" RTT_MS="$RTT_MS" RTT_OUT="$out.rtt" \
+  RTT_EXTRA="$rtt_extra" RTT_RUNS="${RTT_RUNS:-${RUNS:-3}}" \
+  RTT_COLD_SERIAL="${RTT_COLD_SERIAL:-50}" bash -c '
+set -euo pipefail
+ip link set lo up
+coproc LINK { exec "$DELAYLINK" -d $((RTT_MS / 2)); }
+read -r word anchor mode <&"${LINK[0]}"
+[ "$word" = ready ] || { echo "delaylink did not come up" >&2; exit 1; }
+echo "   delaylink: $mode mode, client namespace /proc/$anchor/ns/net"
+rc=0
+FIXTURE_ADDR=10.77.0.1 CLIENT_NETNS=/proc/$anchor/ns/net PHASES=cold NO_INSTALL=1 \
+  RUNS="$RTT_RUNS" N_COLD_SERIAL="$RTT_COLD_SERIAL" RESULTS_OUT="$RTT_OUT" \
+  LOOPS=uvloop CACHES="internal sqlite" EXTRA_TARGETS="$RTT_EXTRA" \
+  bash bench/resolver/run-peer.sh || rc=$?
+kill "$LINK_PID" 2>/dev/null || true
+wait "$LINK_PID" 2>/dev/null || true
+exit $rc
+' || status=1
+
+echo
+echo "== latency phase: cold lookups with ${RTT_MS} ms round trip, median over ${RTT_RUNS:-${RUNS:-3}} run(s) [min..max]"
+awk -F'\t' -v rtt="$RTT_MS" -v cold_conc="${COLD_CONC:-32}" '
+function name(l) { return l == "internal/uvloop" ? "peer-internal" : l == "sqlite/uvloop" ? "peer-sqlite" : l }
+function sorted(s, a,   m, i, j, t) {
+  m = split(substr(s, 2), a, " ")
+  for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+  return m
+}
+function med(s,   a, m) { m = sorted(s, a); return m ? a[int((m + 1) / 2)] : "" }
+function span(s,   a, m) { m = sorted(s, a); return m ? sprintf("%s [%s..%s]", a[int((m + 1) / 2)], a[1], a[m]) : "-" }
+NR == 1 { next }
+{
+  k = $1 SUBSEP $3
+  rps[k] = rps[k] " " $9; p50[k] = p50[k] " " $10; p99[k] = p99[k] " " $11
+  if (!($1 in seen)) { seen[$1] = 1; targets[++nt] = $1 }
+  bad = $8 + 0
+  if ($3 ~ /^cold_c[0-9]+$/) bad += $5 - $6
+  if (bad > 0) problems = problems sprintf("   %s %s run %s: %d replies, %d OK, %d connection errors\n", name($1), $3, $2, $5, $6, $8)
+}
+END {
+  split("cold_c1 cold_c" cold_conc, tests, " ")
+  printf "%-10s %-14s %-26s %-22s %-22s %s\n", "test", "target", "rps", "p50 ms", "p99 ms", "p50 in round trips"
+  for (t = 1; t <= 2; t++) for (i = 1; i <= nt; i++) {
+    k = targets[i] SUBSEP tests[t]
+    if (!(k in rps)) continue
+    printf "%-10s %-14s %-26s %-22s %-22s %.1f\n", tests[t], name(targets[i]), span(rps[k]), span(p50[k]), span(p99[k]), med(p50[k]) / rtt
+  }
+  for (t = 1; t <= 2; t++) {
+    T = tests[t]; best = 0; bestname = ""
+    split("internal/uvloop sqlite/uvloop", peers, " ")
+    for (p = 1; p <= 2; p++) if (((peers[p] SUBSEP T) in rps) && med(rps[peers[p] SUBSEP T]) + 0 > best) { best = med(rps[peers[p] SUBSEP T]) + 0; bestname = name(peers[p]) }
+    if (best == 0) continue
+    for (o = 1; o <= 2; o++) {
+      ours = o == 1 ? "ours-sqlite" : "ours-memory"
+      if ((ours SUBSEP T) in rps) printf "%s: %s / the peer'"'"'s best (%s) = %.2fx\n", T, ours, bestname, med(rps[ours SUBSEP T]) / best
+    }
+  }
+  if (problems != "") { printf "\nWRONG ANSWERS OR ERRORS:\n%s", problems; exit 1 }
+  print "all cold lookups answered OK, no connection errors"
+}' "$out.rtt.tsv" || status=1
+exit $status

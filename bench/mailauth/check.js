@@ -1,14 +1,16 @@
 'use strict';
 // Peer timing for bench/bench_check: mailauth's getPolicy + validateMx over the domains in FILE,
-// against the test world's DNS server (HTTPS trust through NODE_EXTRA_CA_CERTS). mailauth does
-// not probe SMTP/STARTTLS, check every policy-host address, lint or look at TLSRPT.
-// Usage: node check.js DOMAINS_FILE DNS_SERVER [CONCURRENCY]
+// or getPolicy alone with the word policy-only (mailauth's policy-only check), against the test
+// world's DNS server (HTTPS trust through NODE_EXTRA_CA_CERTS). mailauth does not probe
+// SMTP/STARTTLS, check every policy-host address, lint or look at TLSRPT.
+// Usage: node check.js DOMAINS_FILE DNS_SERVER [CONCURRENCY] [policy-only]
 // Prints one JSON line: {"domains", "policies", "mx_total", "mx_valid", "errors", "seconds"}.
 const fs = require('node:fs');
 const dns = require('node:dns');
 const { getPolicy, validateMx } = require('mailauth/lib/mta-sts');
 
-const [file, server, concurrencyArg] = process.argv.slice(2);
+const [file, server, concurrencyArg, modeArg] = process.argv.slice(2);
+const policyOnly = modeArg === 'policy-only';
 const concurrency = Number(concurrencyArg || 16);
 const domains = fs
     .readFileSync(file, 'utf8')
@@ -28,6 +30,9 @@ const checkDomain = async domain => {
         stats.policies++;
     } else {
         stats.errors.push(`${domain}: ${result.status} ${result.policy?.error?.message || ''}`);
+    }
+    if (policyOnly) {
+        return;
     }
     const mxs = await resolver.resolveMx(domain);
     for (const mx of mxs) {

@@ -19,6 +19,10 @@
 # prints sample replies on the first run of EVERY target (after the cold phases,
 # so every run starts them with an empty cache), reports uvloop only for the
 # peer's own configurations; `postmap -q` uses a private empty main.cf.
+# Issue 9 (latency phase of bench/run-resolver.sh): FIXTURE_ADDR puts nsd and
+# nginx on another local address, CLIENT_NETNS runs the daemon, smload and
+# postmap in another network namespace (the far side of bench/delaylink), and
+# PHASES=cold keeps only the cold phases.
 #
 # Usage: bench/resolver/run-peer.sh        (run as root; needs apt for first run)
 # Env knobs (defaults in brackets):
@@ -47,8 +51,15 @@
 #                     placeholders, namespace, env, pinning, phases and RUNS), e.g.
 #                     EXTRA_TARGETS="ours ./mtasts resolver --listen 127.0.0.1:{PORT} --dns-server {DNS} --ca-file {CA} --cache sqlite://{W}/cache.db"
 #                     or "nullmap {NULLMAP} {PORT}"
+#   FIXTURE_ADDR [127.0.0.1]  address nsd (:53) and nginx (:443) listen on, and
+#                     the A records of the policy and MX hosts point to
+#   CLIENT_NETNS      a network namespace path (/proc/PID/ns/net): the daemon,
+#                     smload and postmap run there (through nsenter); the
+#                     daemon still listens on 127.0.0.1:$PORT, in that namespace
+#   PHASES ["cold warm"]  "cold" alone skips the warm, no-policy and memory rows
 #   KEEP_WORKDIR [0]  keep the temp dir (configs, logs, results)
 #   NO_INSTALL [0]    skip apt-get
+#   INSTALL_ONLY [0]  install what is missing, then exit
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -65,6 +76,9 @@ CACHES=${CACHES:-"internal sqlite"}
 LOOPS=${LOOPS:-"uvloop asyncio"}
 PORT=${PORT:-18461}
 TARGET_CMD=${TARGET_CMD:-"mta-sts-daemon -v warn -c {CONF} {LOOPFLAG}"}
+FIXTURE_ADDR=${FIXTURE_ADDR:-127.0.0.1}
+CLIENT_NETNS=${CLIENT_NETNS:-}
+PHASES=${PHASES:-"cold warm"}
 KEEP_WORKDIR=${KEEP_WORKDIR:-0}
 NO_INSTALL=${NO_INSTALL:-0}
 ZONE=bench.test
@@ -85,7 +99,8 @@ if [ "$NO_INSTALL" != 1 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need >/dev/null
   fi
 fi
-for b in nsd nginx openssl mta-sts-daemon unshare cc ss taskset; do
+[ "${INSTALL_ONLY:-0}" != 1 ] || exit 0
+for b in nsd nginx openssl mta-sts-daemon unshare cc ss taskset nsenter; do
   command -v "$b" >/dev/null || { echo "missing $b" >&2; exit 1; }
 done
 
@@ -114,13 +129,14 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+if [ -n "$CLIENT_NETNS" ]; then IN_CLIENT="nsenter --net=$CLIENT_NETNS"; else IN_CLIENT=""; fi
 NCPU=$(nproc)
 if [ "$NCPU" -ge 2 ]; then PIN_D="taskset -c 0"; PIN_O="taskset -c 1-$((NCPU-1))"; else PIN_D=""; PIN_O=""; fi
 
 echo "== workdir $W"
 cc -O2 -Wall -o "$W/smload" "$HERE/smload.c" -lm
 cc -O2 -o "$W/nullmap" "$HERE/nullmap.c"
-SMLOAD="$PIN_O $W/smload"
+SMLOAD="$IN_CLIENT $PIN_O $W/smload"
 
 # ---------------------------------------------------------------- fixtures
 mkdir -p "$W/dns" "$W/certs" "$W/keys" "$W/nginx" "$W/postfix"
@@ -131,34 +147,34 @@ mkdir -p "$W/dns" "$W/certs" "$W/keys" "$W/nginx" "$W/postfix"
   echo "\$TTL 300"
   echo "@ IN SOA ns.$ZONE. hostmaster.$ZONE. 1 3600 600 86400 300"
   echo "@ IN NS ns.$ZONE."
-  echo "ns IN A 127.0.0.1"
+  echo "ns IN A $FIXTURE_ADDR"
   for i in $(seq 1 "$N_DOMAINS"); do
     d="d$i"
     echo "_mta-sts.$d IN TXT \"v=STSv1; id=20240101T000000$i;\""
-    echo "mta-sts.$d IN A 127.0.0.1"
+    echo "mta-sts.$d IN A $FIXTURE_ADDR"
     echo "$d IN MX 10 mx1.$d"
-    echo "mx1.$d IN A 127.0.0.1"
+    echo "mx1.$d IN A $FIXTURE_ADDR"
     echo "$d.$ZONE" >> "$W/keys/enforce.txt"
   done
   for i in $(seq 1 "$N_TESTING"); do
     d="t$i"
     echo "_mta-sts.$d IN TXT \"v=STSv1; id=20240101T000000$i;\""
-    echo "mta-sts.$d IN A 127.0.0.1"
+    echo "mta-sts.$d IN A $FIXTURE_ADDR"
     echo "$d IN MX 10 mx1.$d"
-    echo "mx1.$d IN A 127.0.0.1"
+    echo "mx1.$d IN A $FIXTURE_ADDR"
     echo "$d.$ZONE" >> "$W/keys/testing.txt"
   done
   for i in $(seq 1 "$N_NOSTS"); do
     d="n$i"
     echo "$d IN MX 10 mx1.$d"
-    echo "mx1.$d IN A 127.0.0.1"
+    echo "mx1.$d IN A $FIXTURE_ADDR"
     echo "$d.$ZONE" >> "$W/keys/nosts.txt"
   done
 } > "$W/dns/$ZONE.zone"
 head -n "$N_COLD_SERIAL" "$W/keys/enforce.txt" > "$W/keys/cold-serial.txt"
 tail -n +"$((N_COLD_SERIAL+1))" "$W/keys/enforce.txt" > "$W/keys/cold-conc.txt"
 
-sed -e "s|@W@|$W|g" -e "s|@ZONE@|$ZONE|g" "$HERE/nsd.conf.in" > "$W/nsd.conf"
+sed -e "s|@W@|$W|g" -e "s|@ZONE@|$ZONE|g" -e "s|127\.0\.0\.1|$FIXTURE_ADDR|" "$HERE/nsd.conf.in" > "$W/nsd.conf"
 nsd-checkconf "$W/nsd.conf"
 
 echo "== generating test CA and $((N_DOMAINS+N_TESTING)) leaf certs"
@@ -181,24 +197,24 @@ wait
 # nginx loads SNI-selected certs per handshake in its (unprivileged) worker:
 # make the throw-away test material readable.
 chmod 755 "$W" "$W/certs"; chmod 644 "$W"/certs/*.crt "$W/certs/leaf.key"
-sed -e "s|@W@|$W|g" "$HERE/nginx.conf.in" > "$W/nginx/nginx.conf"
-printf 'nameserver 127.0.0.1\noptions attempts:2 timeout:2\n' > "$W/resolv.conf"
+sed -e "s|@W@|$W|g" -e "s|127\.0\.0\.1:443|$FIXTURE_ADDR:443|" "$HERE/nginx.conf.in" > "$W/nginx/nginx.conf"
+printf 'nameserver %s\noptions attempts:2 timeout:2\n' "$FIXTURE_ADDR" > "$W/resolv.conf"
 
 # ---------------------------------------------------------------- servers
-echo "== starting nsd and nginx on 127.0.0.1"
+echo "== starting nsd and nginx on $FIXTURE_ADDR"
 $PIN_O nsd -d -c "$W/nsd.conf" > "$W/nsd.out" 2>&1 &
 PIDS+=($!)
 $PIN_O nginx -e "$W/nginx/error.log" -c "$W/nginx/nginx.conf" -p "$W/nginx" > "$W/nginx.out" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 50); do
-  ss -Hlun "sport = :53" | grep -q 127.0.0.1 && ss -Hltn "sport = :443" | grep -q 127.0.0.1 && break
+  ss -Hlun "sport = :53" | grep -qF "$FIXTURE_ADDR" && ss -Hltn "sport = :443" | grep -qF "$FIXTURE_ADDR" && break
   sleep 0.1
 done
-ss -Hltn "sport = :443" | grep -q 127.0.0.1 || { cat "$W/nginx/error.log" "$W/nginx.out"; exit 1; }
-ss -Hlun "sport = :53" | grep -q 127.0.0.1 || { cat "$W/nsd.out"; exit 1; }
+ss -Hltn "sport = :443" | grep -qF "$FIXTURE_ADDR" || { cat "$W/nginx/error.log" "$W/nginx.out"; exit 1; }
+ss -Hlun "sport = :53" | grep -qF "$FIXTURE_ADDR" || { cat "$W/nsd.out"; exit 1; }
 
 # Sanity: DNS + HTTPS through the same namespace trick the daemon will use.
-unshare -m sh -c "mount --bind '$W/resolv.conf' /etc/resolv.conf && exec env -u http_proxy -u https_proxy -u HTTPS_PROXY -u HTTP_PROXY SSL_CERT_FILE='$W/certs/ca.pem' python3 -c '
+$IN_CLIENT unshare -m sh -c "mount --bind '$W/resolv.conf' /etc/resolv.conf && exec env -u http_proxy -u https_proxy -u HTTPS_PROXY -u HTTP_PROXY SSL_CERT_FILE='$W/certs/ca.pem' python3 -c '
 import socket, ssl, urllib.request
 print(\"  getaddrinfo:\", socket.getaddrinfo(\"mta-sts.d1.$ZONE\", 443, socket.AF_INET)[0][4])
 ctx = ssl.create_default_context()
@@ -238,15 +254,15 @@ start_daemon() { # [command template; default $TARGET_CMD]
   cmd=${cmd//\{LOOPFLAG\}/$LOOPFLAG}
   cmd=${cmd//\{PORT\}/$PORT}
   cmd=${cmd//\{CA\}/$W/certs/ca.pem}
-  cmd=${cmd//\{DNS\}/127.0.0.1:53}
+  cmd=${cmd//\{DNS\}/$FIXTURE_ADDR:53}
   cmd=${cmd//\{NULLMAP\}/$W/nullmap}
   cmd=${cmd//\{W\}/$W}
   # unshare execs the shell, the shell execs the server: $! is the server PID.
-  $PIN_D unshare -m sh -c "mount --bind '$W/resolv.conf' /etc/resolv.conf && exec env -u http_proxy -u https_proxy -u HTTPS_PROXY -u HTTP_PROXY SSL_CERT_FILE='$W/certs/ca.pem' $cmd" \
+  $PIN_D $IN_CLIENT unshare -m sh -c "mount --bind '$W/resolv.conf' /etc/resolv.conf && exec env -u http_proxy -u https_proxy -u HTTPS_PROXY -u HTTP_PROXY SSL_CERT_FILE='$W/certs/ca.pem' $cmd" \
     >> "$W/daemon.log" 2>&1 &
   DAEMON_PID=$!
   for _ in $(seq 100); do
-    if "$W/smload" -s "127.0.0.1:$PORT" -k 127.0.0.1 -n 1 -t 500 >/dev/null 2>&1; then return 0; fi
+    if $IN_CLIENT "$W/smload" -s "127.0.0.1:$PORT" -k 127.0.0.1 -n 1 -t 500 >/dev/null 2>&1; then return 0; fi
     kill -0 "$DAEMON_PID" 2>/dev/null || break
     sleep 0.1
   done
@@ -313,14 +329,15 @@ run_target() { # label [command template]
       # with an empty cache (d1/d2/t1 are cached by now)
       echo "   sample replies:"
       for k in d1.$ZONE t1.$ZONE n1.$ZONE "[1.2.3.4]" .d1.$ZONE; do
-        printf '     %-18s -> ' "$k"; "$W/smload" -s "127.0.0.1:$PORT" -k "$k" -n 1 -x 2>&1 >/dev/null | cut -f2
+        printf '     %-18s -> ' "$k"; $IN_CLIENT "$W/smload" -s "127.0.0.1:$PORT" -k "$k" -n 1 -x 2>&1 >/dev/null | cut -f2
       done
       if command -v postmap >/dev/null; then
         printf '     postmap -q d2.%s -> ' "$ZONE"
         # private, empty config dir: Debian's postfix package may be unconfigured (no main.cf)
-        postmap -c "$W/postfix" -q "d2.$ZONE" "socketmap:inet:127.0.0.1:$PORT:postfix" 2>&1 || true
+        $IN_CLIENT postmap -c "$W/postfix" -q "d2.$ZONE" "socketmap:inet:127.0.0.1:$PORT:postfix" 2>&1 || true
       fi
     fi
+    if [[ " $PHASES " != *" warm "* ]]; then stop_daemon; continue; fi
     # (b) warm cached lookups over all enforce domains
     for c in $WARM_CONNS; do
       run_load "$cache" "$run" "warm_c$c" -f "$W/keys/enforce.txt" -d "$WARM_SECS" -c "$c"

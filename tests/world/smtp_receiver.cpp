@@ -209,7 +209,7 @@ util::Expected<UniqueFd, std::string> make_listener(const std::string& address, 
   UniqueFd fd(socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   const int one = 1;
   if (!fd || setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-      bind(fd.get(), target, target_size) != 0 || listen(fd.get(), 64) != 0) {
+      bind(fd.get(), target, target_size) != 0 || listen(fd.get(), SOMAXCONN) != 0) {
     return util::Unexpected(
         fmt::format("cannot listen on {} port {}: {}", address, port, std::strerror(errno)));
   }

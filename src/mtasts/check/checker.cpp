@@ -69,6 +69,10 @@ Checker::Checker(net::asio::io_context& io, CheckOptions options,
 util::Expected<std::unique_ptr<Checker>, std::string> Checker::create(net::asio::io_context& io,
                                                                       CheckOptions options)
 {
+  // A one-shot run over many domains: up to ~6 lookups per domain in flight at once matter more
+  // here than libunbound's memory (about 1 KB per query slot).
+  options.dns.queries_in_flight =
+      std::clamp<std::size_t>(options.concurrency * 6, net::k_default_queries_in_flight, 1024);
   auto dns = net::DnsResolver::create(io, options.dns);
   if (!dns) {
     return util::Unexpected(dns.error());

@@ -124,36 +124,50 @@ std::optional<core::Policy> fetched_policy(const std::vector<net::FetchEvidence>
   return std::nullopt;
 }
 
-// Step 5: every address of every MX host at once; DANE verification where DANE applies.
-Awaitable<void> probe_mx_hosts(Checker& checker, DomainEvidence& evidence)
+// One MX host: its TLSA RRset (and with SMTP probing its A and AAAA) at once, then, with SMTP
+// probing, a STARTTLS probe of every address at once, DANE-verified where DANE applies. Runs
+// alongside the policy fetch: the probes need the MX answer, not the policy, so a domain's
+// check waits for the longer of the two instead of their sum (gather() drops the probes when no
+// valid policy was fetched).
+Awaitable<void> mx_host_into(Checker& checker, const net::DnsAnswer& mx, MxHostEvidence& host)
 {
+  auto& dns = checker.dns();
   const auto& options = checker.options();
-  net::SmtpProbeOptions base;
-  base.port = options.smtp_port;
-  base.connect_timeout = options.timeout;
-  base.read_timeout = options.timeout;
-  base.total_timeout = options.timeout * 3;
-  std::vector<Awaitable<void>> tasks;
-  for (auto& host : evidence.mx_hosts) {
-    auto addresses = net::addresses_of(host.a);
-    const auto v6 = net::addresses_of(host.aaaa);
-    addresses.insert(addresses.end(), v6.begin(), v6.end());
-    auto probe_options = base;
-    if (core::dane_applies(evidence.mx.dnssec, net::to_tlsa_answer(host.tlsa))) {
-      for (const auto& rdata : host.tlsa.rdata) {
-        if (auto record = net::decode_tlsa(rdata)) {
-          probe_options.tlsa.push_back(std::move(*record));
-        }
+  {
+    std::vector<Awaitable<void>> lookups;
+    // RFC 7672 §2.2.3: the TLSA base domain is the MX host name (CNAMEs are not expanded).
+    lookups.push_back(net::query_into(dns, net::tlsa_name(host.host), rrtype::tlsa, host.tlsa));
+    if (options.smtp) {
+      lookups.push_back(net::query_into(dns, host.host, rrtype::a, host.a));
+      lookups.push_back(net::query_into(dns, host.host, rrtype::aaaa, host.aaaa));
+    }
+    co_await net::run_all(std::move(lookups));
+  }
+  if (!options.smtp) {
+    co_return;
+  }
+  net::SmtpProbeOptions probe_options;
+  probe_options.port = options.smtp_port;
+  probe_options.connect_timeout = options.timeout;
+  probe_options.read_timeout = options.timeout;
+  probe_options.total_timeout = options.timeout * 3;
+  if (core::dane_applies(mx.dnssec, net::to_tlsa_answer(host.tlsa))) {
+    for (const auto& rdata : host.tlsa.rdata) {
+      if (auto record = net::decode_tlsa(rdata)) {
+        probe_options.tlsa.push_back(std::move(*record));
       }
     }
-    // RFC 7672 §2.2.3: the TLSA base domain is the MX host name (CNAMEs are not expanded).
-    probe_options.tlsa_base_domain = host.host;
-    host.probes.resize(addresses.size());
-    for (std::size_t i = 0; i < addresses.size(); ++i) {
-      tasks.push_back(probe_into(checker, host.host, addresses[i], probe_options, host.probes[i]));
-    }
   }
-  co_await net::run_all(std::move(tasks));
+  probe_options.tlsa_base_domain = host.host;
+  auto addresses = net::addresses_of(host.a);
+  const auto v6 = net::addresses_of(host.aaaa);
+  addresses.insert(addresses.end(), v6.begin(), v6.end());
+  host.probes.resize(addresses.size());
+  std::vector<Awaitable<void>> probes;
+  for (std::size_t i = 0; i < addresses.size(); ++i) {
+    probes.push_back(probe_into(checker, host.host, addresses[i], probe_options, host.probes[i]));
+  }
+  co_await net::run_all(std::move(probes));
 }
 
 } // namespace
@@ -198,23 +212,22 @@ Awaitable<DomainEvidence> gather(Checker& checker, std::string domain)
     }
     evidence.mx_hosts.resize(evidence.targets.hosts.size());
     for (std::size_t i = 0; i < evidence.mx_hosts.size(); ++i) {
-      auto& host = evidence.mx_hosts[i];
-      host.host = evidence.targets.hosts[i];
-      // RFC 7672 §2.2.3: the TLSA base domain is the MX host name (CNAMEs are not expanded).
-      tasks.push_back(net::query_into(dns, net::tlsa_name(host.host), rrtype::tlsa, host.tlsa));
-      if (options.smtp) {
-        tasks.push_back(net::query_into(dns, host.host, rrtype::a, host.a));
-        tasks.push_back(net::query_into(dns, host.host, rrtype::aaaa, host.aaaa));
-      }
+      evidence.mx_hosts[i].host = evidence.targets.hosts[i];
+      tasks.push_back(mx_host_into(checker, evidence.mx, evidence.mx_hosts[i]));
     }
   }
   for (auto& rua : evidence.rua) {
     tasks.push_back(rua_into(checker, rua));
   }
   co_await net::run_all(std::move(tasks));
-  if (published && options.smtp && fetched_policy(evidence.fetches)) {
-    evidence.probed = true;
-    co_await probe_mx_hosts(checker, evidence);
+  if (published && options.smtp) {
+    // Probes count only where a sender would apply a policy (step 5 of check/checker.hpp).
+    evidence.probed = fetched_policy(evidence.fetches).has_value();
+    if (!evidence.probed) {
+      for (auto& host : evidence.mx_hosts) {
+        host.probes.clear();
+      }
+    }
   }
   co_return evidence;
 }

@@ -1,4 +1,5 @@
 #include <mtasts/cli/check_command.hpp>
+#include <mtasts/server/process.hpp>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -169,6 +170,9 @@ int check(const CheckCommandOptions& options, const Io& io)
     progress.draw();
   };
   progress.draw();
+  // Every domain in flight holds sockets (DNS queries, policy fetches, SMTP probes): a soft
+  // limit of 1024 open files would cap a wide run, so use what the hard limit allows.
+  server::raise_file_limit();
   auto run = check::run_checks(check_options, std::move(domains));
   progress.clear();
   if (!run) {

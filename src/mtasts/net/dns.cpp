@@ -6,8 +6,10 @@
 #include <unbound.h>
 
 #include <arpa/inet.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -192,6 +194,27 @@ DnsResolver::~DnsResolver()
   }
 }
 
+namespace {
+
+// outbound-msg-retry: 0 (unbound >= 1.15): an unusable answer (REFUSED, SERVFAIL, ...) is final.
+// libunbound 1.17's ub_ctx_set_option() does not know the option, only unbound.conf syntax
+// does, so it is read from an anonymous in-memory file. Best effort: without it the probe is
+// slower, not wrong.
+void ask_once_per_server(ub_ctx* context)
+{
+  const int fd = ::memfd_create("mtasts-unbound-options", MFD_CLOEXEC);
+  if (fd < 0) {
+    return;
+  }
+  constexpr std::string_view text = "server:\n  outbound-msg-retry: 0\n";
+  if (::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size())) {
+    ub_ctx_config(context, fmt::format("/proc/self/fd/{}", fd).c_str());
+  }
+  ::close(fd);
+}
+
+} // namespace
+
 util::Expected<std::unique_ptr<DnsResolver>, std::string>
 DnsResolver::create(asio::io_context& io, const DnsOptions& options)
 {
@@ -219,6 +242,18 @@ DnsResolver::create(asio::io_context& io, const DnsOptions& options)
   if (auto error =
           check(ub_ctx_set_option(context, "local-zone:", "test. transparent"), "options")) {
     return util::Unexpected(*error);
+  }
+  if (!options.retry_unusable_answers) {
+    ask_once_per_server(context);
+  }
+  // Queries in flight at once (unbound's outgoing-range: one UDP socket each).
+  const auto in_flight = std::to_string(std::max<std::size_t>(options.queries_in_flight, 1));
+  for (const auto& [name, value] : {std::pair{"outgoing-range:", in_flight.c_str()},
+                                    std::pair{"num-queries-per-thread:", in_flight.c_str()},
+                                    std::pair{"outgoing-num-tcp:", "10"}}) {
+    if (auto error = check(ub_ctx_set_option(context, name, value), "options")) {
+      return util::Unexpected(*error);
+    }
   }
   // Small caches: callers keep what they need (the resolver caches TXT outcomes and policies
   // itself), and libunbound's 4 MB defaults per cache would dominate a daemon's memory.
@@ -309,7 +344,18 @@ Awaitable<std::optional<std::string>> DnsResolver::probe_trust_anchor()
   if (!owner) {
     co_return fmt::format("trust anchor file {} holds no DS or DNSKEY record", m_trust_anchor);
   }
-  const auto answer = co_await query(*owner, rrtype::dnskey);
+  DnsOptions probe_options;
+  probe_options.servers = m_servers;
+  probe_options.trust_anchor_file = m_trust_anchor;
+  probe_options.dnssec = DnssecMode::required;
+  probe_options.timeout = m_timeout;
+  probe_options.retry_unusable_answers = false;
+  probe_options.queries_in_flight = 16; // one question
+  auto probe = create(m_io, probe_options);
+  if (!probe) {
+    co_return probe.error();
+  }
+  const auto answer = co_await (*probe)->query(*owner, rrtype::dnskey);
   if (answer.dnssec == DnssecStatus::secure && answer.has_data()) {
     co_return std::nullopt;
   }

@@ -9,6 +9,7 @@
 #include <mtasts/util/expected.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -84,6 +85,10 @@ enum class DnssecMode : std::uint8_t {
   off,          // never validate: every answer is insecure
 };
 
+// How many DNS queries a resolver has in flight at once by default (one UDP socket, so one file
+// descriptor, and about 1 KB of libunbound's memory each); more wait in libunbound's queue.
+inline constexpr std::size_t k_default_queries_in_flight = 256;
+
 // Debian's root trust anchor (package dns-root-data), the default anchor file.
 inline constexpr std::string_view k_root_trust_anchor = "/usr/share/dns/root.key";
 
@@ -96,6 +101,13 @@ struct DnsOptions
   std::string trust_anchor_file;
   DnssecMode dnssec = DnssecMode::if_available;
   std::chrono::milliseconds timeout{std::chrono::seconds(5)};
+  // libunbound asks a server again, up to 5 times, when its answer is unusable (REFUSED,
+  // SERVFAIL, ...: unbound's outbound-msg-retry). false asks once: for probes, where such an
+  // answer is the result. Timeouts are retransmitted either way.
+  bool retry_unusable_answers = true;
+  // libunbound's library default is 16 (outgoing-range), which made a check of many domains or a
+  // burst of cold lookups wait a round trip per 16 queries (docs/BENCHMARKS.md, issue 9).
+  std::size_t queries_in_flight = k_default_queries_in_flight;
 };
 
 // "IP", "IP:PORT", "[IPv6]:PORT" -> libunbound's "IP@PORT". Error text says what is wrong.
@@ -136,7 +148,8 @@ public:
   // the anchor's owner name (the root for Debian's key) must come back DNSSEC-secure. A server
   // that cannot answer for that zone (a private authoritative server, a forwarder that strips
   // DNSSEC) makes every validated answer bogus. Returns why it cannot be primed, or nullopt when
-  // it can (or when nothing is validated).
+  // it can (or when nothing is validated). Asks through a short-lived context of its own that
+  // does not repeat unusable answers, so a server without DNSSEC costs one round trip, not five.
   Awaitable<std::optional<std::string>> probe_trust_anchor();
 
 private:

@@ -104,6 +104,11 @@ public:
     tcp_layer().expires_at(limit);
     boost::system::error_code error;
     co_await tcp_layer().async_connect(endpoint, asio::redirect_error(asio::use_awaitable, error));
+    if (!error) {
+      // No Nagle: after the handshake the client's Finished and EHLO leave in two writes.
+      boost::system::error_code ignored;
+      tcp_layer().socket().set_option(tcp::no_delay(true), ignored);
+    }
     if (error == beast::error::timeout) {
       co_return util::Unexpected(fail(
           SmtpFailure::timeout,

@@ -139,6 +139,11 @@ Awaitable<TlsSocket::ErrorCode> TlsSocket::connect(tcp::endpoint endpoint,
   if (!error) {
     socket.non_blocking(true, error);
   }
+  if (!error) {
+    // No Nagle: the client's TLS Finished and its first request leave in two writes; with Nagle
+    // the second waits for the ACK of the first, one round trip per exchange for nothing.
+    socket.set_option(tcp::no_delay(true), error);
+  }
   if (error) {
     co_return error;
   }

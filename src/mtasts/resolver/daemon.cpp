@@ -194,7 +194,9 @@ util::Expected<Prepared, StartError> prepare(asio::io_context& io, const DaemonO
   }
   prepared.store = std::move(*store);
   const auto limit = server::raise_file_limit();
-  if (auto warning = server::connection_limit_warning(c.max_connections, limit)) {
+  // Besides the connections: the daemon's own files and its DNS queries in flight.
+  if (auto warning = server::connection_limit_warning(c.max_connections, limit,
+                                                      64 + net::k_default_queries_in_flight)) {
     prepared.warnings.push_back(*warning);
   }
   return prepared;
