@@ -117,6 +117,17 @@ TEST(Cli, AnUnknownOptionIsNamedWithTheClosestOne)
       << run.err;
 }
 
+// A flag takes no value: the word after it is the next option, whatever follows that.
+TEST(Cli, AFlagDoesNotSwallowTheNextOption)
+{
+  const auto run = mtasts({"resolver", "--check-config", "--trust-anchor", "/nonexistent/root.key",
+                           "--cache", "memory:"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(run.err.find("unknown command"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("DNSSEC trust anchor /nonexistent/root.key"), std::string::npos)
+      << run.err;
+}
+
 TEST(Cli, HelpNamesTheCommand)
 {
   const auto top = mtasts({"help"});

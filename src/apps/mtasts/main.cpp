@@ -117,7 +117,7 @@ std::optional<std::string> find_unknown_word(CLI::App& app, const std::vector<st
       if (arg.find('=') == std::string::npos) {
         // Skip the value of an option that takes one (it may look like anything).
         const auto* option = command->get_option_no_throw(name);
-        if (option != nullptr && option->get_type_size_max() > 0 && i + 1 < args.size()) {
+        if (option != nullptr && option->get_items_expected_max() > 0 && i + 1 < args.size()) {
           ++i;
         }
       }

@@ -188,6 +188,9 @@ util::Expected<Prepared, StartError> prepare(asio::io_context& io, const DaemonO
     return util::Unexpected(StartError{2, net.error()});
   }
   prepared.net = std::move(*net);
+  // The trust-anchor probe's resolver context (and a validating one replaced after a failed
+  // probe) is gone: give its pages back instead of keeping them for the daemon's lifetime.
+  ::malloc_trim(0);
   auto store = store::open_policy_store(c.cache);
   if (!store) {
     return util::Unexpected(StartError{1, "cache " + c.cache + ": " + store.error()});
