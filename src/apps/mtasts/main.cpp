@@ -3,6 +3,7 @@
 #include <mtasts/cli/check_command.hpp>
 #include <mtasts/cli/commands.hpp>
 #include <mtasts/cli/resolver_command.hpp>
+#include <mtasts/cli/serve_command.hpp>
 #include <mtasts/cli/suggest.hpp>
 #include <mtasts/util/version.hpp>
 
@@ -370,6 +371,40 @@ int main(int argc, char** argv)
   flush_cmd->add_flag("--json", flush.json, "Print one JSON document (also the default)");
   flush_cmd->callback(
       [&] { run = [&](const cli::Io& io) { return cli::resolver_flush(daemon, flush, io); }; });
+
+  // --- serve
+  serve::ServeOptions serving;
+  std::string serve_log_level;
+  cli::ServeRecordsOptions serve_records;
+  auto* serve_cmd = app.add_subcommand(
+      "serve", "MTA-STS policy host: serves https://mta-sts.<domain>/.well-known/mta-sts.txt");
+  serve_cmd->add_option("--config", serving.config_file,
+                        "TOML configuration (default /etc/mtasts/mtasts.toml)");
+  serve_cmd->add_option("--log-level", serve_log_level, "error, warn, info, debug")
+      ->check(CLI::IsMember({"error", "warn", "info", "debug", "trace", "off"}));
+  serve_cmd->add_flag("--check-config", serving.check_config,
+                      "Run every startup check (certificates, store, admin) and exit");
+  serve_cmd->require_subcommand(0, 1);
+  serve_cmd->callback([&] {
+    if (!serve_log_level.empty()) {
+      serving.log_level = serve_log_level;
+    }
+    if (serve_cmd->get_subcommands().empty()) {
+      run = [&](const cli::Io& io) { return cli::serve_run(serving, io); };
+    }
+  });
+  auto* serve_records_cmd = serve_cmd->add_subcommand(
+      "records", "The DNS records to publish for every served domain (from the running daemon)");
+  serve_records_cmd->add_option("--config", serve_records.config_file,
+                                "TOML configuration naming [admin] (default "
+                                "/etc/mtasts/mtasts.toml)");
+  serve_records_cmd->add_flag("--json", serve_records.json, "Print one JSON document");
+  serve_records_cmd->callback([&] {
+    if (serve_records.config_file.empty()) {
+      serve_records.config_file = serving.config_file;
+    }
+    run = [&](const cli::Io& io) { return cli::serve_records(serve_records, io); };
+  });
 
   // --- codes
   cli::CodesOptions codes;

@@ -122,6 +122,19 @@ std::string serialize_sts_record(const StsRecord& record)
   return text;
 }
 
+std::string next_sts_id(std::string_view previous_id, std::chrono::sys_seconds now)
+{
+  auto id = make_sts_id(now);
+  for (int step = 0; step < 2 && id == previous_id; ++step) {
+    now += std::chrono::seconds(1);
+    id = make_sts_id(now);
+  }
+  if (id == previous_id) { // the clock is clamped at year 9999: change the last letter
+    id.back() = id.back() == 'Z' ? 'Y' : 'Z';
+  }
+  return id;
+}
+
 std::string make_sts_id(std::chrono::sys_seconds now)
 {
   using namespace std::chrono;

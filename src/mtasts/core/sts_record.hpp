@@ -61,6 +61,11 @@ std::string serialize_sts_record(const StsRecord& record);
 // Reads no clock. Ids only need to change when the policy does; their order means nothing.
 std::string make_sts_id(std::chrono::sys_seconds now);
 
+// The id for a policy that just changed (RFC 8461 §3.1: senders refetch only when the id
+// differs from the one they hold): make_sts_id(now), or of the next second that gives a
+// different id when `previous_id` is already that one (two changes within a second).
+std::string next_sts_id(std::string_view previous_id, std::chrono::sys_seconds now);
+
 // True when `id` is 1..32 ASCII letters and digits (RFC 8461 §3.1).
 bool is_valid_sts_id(std::string_view id);
 

@@ -1,5 +1,6 @@
 #include <mtasts/core/mx_pattern.hpp>
 #include <mtasts/resolver/config.hpp>
+#include <mtasts/server/config_reader.hpp>
 #include <mtasts/server/logging.hpp>
 
 #include <fmt/format.h>
@@ -13,150 +14,15 @@
 
 namespace mtasts::resolver {
 
+using server::duration_text;
+using server::string_array;
+
 namespace {
 
 constexpr std::chrono::seconds k_min_negative_ttl{60};
 
-struct Reader
+struct Reader : server::ConfigReader
 {
-  const std::string& path;
-  std::vector<std::string> errors;
-
-  std::string where(const toml::node& node, std::string_view key) const
-  {
-    return fmt::format("{}:{}: {}", path, node.source().begin.line, key);
-  }
-
-  void fail(const toml::node& node, std::string_view key, std::string_view message)
-  {
-    errors.push_back(fmt::format("{}: {}", where(node, key), message));
-  }
-
-  // Every key of `table` must be in `known`: tables among them are checked by their readers.
-  void check_keys(const toml::table& table, std::string_view section,
-                  std::initializer_list<std::string_view> known)
-  {
-    for (const auto& [key, node] : table) {
-      if (std::find(known.begin(), known.end(), key.str()) != known.end()) {
-        continue;
-      }
-      const bool is_table = node.is_table();
-      errors.push_back(fmt::format(
-          "{}:{}: unknown {} {}{}", path, node.source().begin.line, is_table ? "table" : "key",
-          is_table
-              ? fmt::format("[{}{}]", section.empty() ? "" : std::string(section) + ".", key.str())
-              : fmt::format("\"{}\"", key.str()),
-          section.empty() || is_table ? std::string() : fmt::format(" in [{}]", section)));
-    }
-  }
-
-  const toml::table* table(const toml::table& parent, std::string_view key)
-  {
-    const auto* node = parent.get(key);
-    if (node == nullptr) {
-      return nullptr;
-    }
-    if (const auto* t = node->as_table()) {
-      return t;
-    }
-    fail(*node, key, "expected a table");
-    return nullptr;
-  }
-
-  void string(const toml::table& table, std::string_view key, std::string& out)
-  {
-    if (const auto* node = table.get(key)) {
-      if (const auto value = node->value<std::string>()) {
-        out = *value;
-      } else {
-        fail(*node, key, "expected a string");
-      }
-    }
-  }
-
-  void boolean(const toml::table& table, std::string_view key, bool& out)
-  {
-    if (const auto* node = table.get(key)) {
-      if (const auto value = node->value<bool>()) {
-        out = *value;
-      } else {
-        fail(*node, key, "expected true or false");
-      }
-    }
-  }
-
-  template <typename Integer>
-  void integer(const toml::table& table, std::string_view key, Integer& out, std::int64_t min,
-               std::int64_t max)
-  {
-    if (const auto* node = table.get(key)) {
-      const auto value = node->is_integer() ? node->value<std::int64_t>() : std::nullopt;
-      if (!value || *value < min || *value > max) {
-        fail(*node, key, fmt::format("expected an integer from {} to {}", min, max));
-        return;
-      }
-      out = static_cast<Integer>(*value);
-    }
-  }
-
-  // A duration more than `min` (zero breaks every duration this daemon has).
-  template <typename Duration>
-  void duration(const toml::table& table, std::string_view key, Duration& out,
-                std::chrono::milliseconds min = std::chrono::milliseconds(1))
-  {
-    const auto* node = table.get(key);
-    if (node == nullptr) {
-      return;
-    }
-    std::optional<std::chrono::milliseconds> value;
-    if (node->is_integer()) {
-      if (const auto seconds = node->value<std::int64_t>(); seconds && *seconds >= 0) {
-        value = std::chrono::seconds(*seconds);
-      }
-    } else if (const auto text = node->value<std::string>()) {
-      value = parse_duration(*text);
-    }
-    if (!value) {
-      fail(*node, key, "expected a duration (seconds, or a number with ms, s, m, h or d)");
-      return;
-    }
-    if (*value < min) {
-      const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(min).count();
-      fail(*node, key,
-           min == std::chrono::milliseconds(1) ? std::string("must be more than zero")
-           : min % std::chrono::minutes(1) == std::chrono::milliseconds(0)
-               ? fmt::format("expected at least {} minute{}", minutes, minutes == 1 ? "" : "s")
-               : fmt::format("expected at least {} s",
-                             std::chrono::duration_cast<std::chrono::seconds>(min).count()));
-      return;
-    }
-    if (std::chrono::duration_cast<Duration>(*value) == Duration::zero()) {
-      fail(*node, key, "must be at least one second");
-      return;
-    }
-    out = std::chrono::duration_cast<Duration>(*value);
-  }
-
-  void strings(const toml::table& table, std::string_view key, std::vector<std::string>& out)
-  {
-    if (const auto* node = table.get(key)) {
-      const auto* array = node->as_array();
-      if (array == nullptr) {
-        fail(*node, key, "expected an array of strings");
-        return;
-      }
-      out.clear();
-      for (const auto& element : *array) {
-        if (const auto value = element.value<std::string>()) {
-          out.push_back(*value);
-        } else {
-          fail(element, key, "expected an array of strings");
-          return;
-        }
-      }
-    }
-  }
-
   void answer(const toml::table& table, std::string_view section, core::AnswerSettings& out)
   {
     check_keys(table, section,
@@ -262,28 +128,6 @@ std::string_view dane_answer_name(core::DaneAnswer answer)
   return answer == core::DaneAnswer::dane_only ? "dane-only" : "notfound";
 }
 
-// The largest unit that divides the duration: "1d", "90s", "500ms".
-std::string duration_text(std::chrono::milliseconds value)
-{
-  const auto ms = value.count();
-  for (const auto& [unit, size] : {std::pair{"d", 86400000LL}, std::pair{"h", 3600000LL},
-                                   std::pair{"m", 60000LL}, std::pair{"s", 1000LL}}) {
-    if (ms != 0 && ms % size == 0) {
-      return fmt::format("{}{}", ms / size, unit);
-    }
-  }
-  return fmt::format("{}ms", ms);
-}
-
-toml::array string_array(const std::vector<std::string>& values)
-{
-  toml::array array;
-  for (const auto& value : values) {
-    array.push_back(value);
-  }
-  return array;
-}
-
 toml::table answer_table(const core::AnswerSettings& s)
 {
   return toml::table{{"strict_testing", s.strict_testing},
@@ -301,33 +145,6 @@ const core::AnswerSettings& ResolverConfig::answer_settings(std::string_view map
   return zone == zones.end() ? default_answer : zone->second;
 }
 
-std::optional<std::chrono::milliseconds> parse_duration(std::string_view text)
-{
-  std::uint64_t number = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
-  if (error != std::errc{} || end == text.data() || number > 100U * 365 * 86400 * 1000) {
-    return std::nullopt;
-  }
-  const std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
-  const auto n = static_cast<std::int64_t>(number);
-  if (unit == "ms") {
-    return std::chrono::milliseconds(n);
-  }
-  if (unit == "s" || unit.empty()) {
-    return std::chrono::seconds(n);
-  }
-  if (unit == "m") {
-    return std::chrono::minutes(n);
-  }
-  if (unit == "h") {
-    return std::chrono::hours(n);
-  }
-  if (unit == "d") {
-    return std::chrono::hours(24 * n);
-  }
-  return std::nullopt;
-}
-
 util::Expected<ResolverConfig, std::string> load_resolver_config(const std::string& path,
                                                                  bool must_exist)
 {
@@ -336,16 +153,16 @@ util::Expected<ResolverConfig, std::string> load_resolver_config(const std::stri
   if (!must_exist && !std::filesystem::exists(path, ignored)) {
     return config;
   }
-  toml::table root;
-  try {
-    root = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    const auto& begin = e.source().begin;
-    return util::Unexpected(
-        fmt::format("{}:{}:{}: {}", path, begin.line, begin.column, e.description()));
+  auto parsed = server::parse_toml_file(path);
+  if (!parsed) {
+    return util::Unexpected(parsed.error());
   }
-  Reader read{path, {}};
-  read.check_keys(root, "", {"dns", "tls", "resolver"});
+  const toml::table& root = *parsed;
+  Reader read{{path, {}}};
+  // The tables of the other jobs are theirs to check (mtasts serve --check-config).
+  read.check_keys(
+      root, "",
+      {"dns", "tls", "resolver", "serve", "acme", "dns_update", "hosting", "admin", "domain"});
   if (const auto* dns = read.table(root, "dns")) {
     read.check_keys(*dns, "dns", {"servers", "trust_anchor", "dnssec", "timeout"});
     read.strings(*dns, "servers", config.dns_servers);

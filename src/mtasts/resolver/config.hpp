@@ -24,6 +24,7 @@
 #pragma once
 
 #include <mtasts/core/sts_cache.hpp>
+#include <mtasts/server/config_reader.hpp>
 #include <mtasts/util/expected.hpp>
 
 #include <chrono>
@@ -81,7 +82,7 @@ util::Expected<ResolverConfig, std::string> load_resolver_config(const std::stri
 std::vector<std::string> check_resolver_values(const ResolverConfig& config);
 
 // "30s" -> 30 s etc.; nullopt when malformed.
-std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
+using server::parse_duration;
 
 // The effective configuration as a TOML document that load_resolver_config() reads back to the
 // same values (for --check-config).

@@ -1,0 +1,785 @@
+#include <mtasts/core/policy.hpp>
+#include <mtasts/core/sts_record.hpp>
+#include <mtasts/serve/daemon.hpp>
+#include <mtasts/serve/policy_host.hpp>
+#include <mtasts/serve/records.hpp>
+#include <mtasts/server/admin.hpp>
+#include <mtasts/server/connections.hpp>
+#include <mtasts/server/listener.hpp>
+#include <mtasts/server/logging.hpp>
+#include <mtasts/server/process.hpp>
+#include <mtasts/server/sni_certificates.hpp>
+#include <mtasts/store/served_policy_store.hpp>
+#include <mtasts/util/version.hpp>
+
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <malloc.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+#include <ranges>
+#include <unordered_map>
+
+namespace mtasts::serve {
+
+namespace asio = net::asio;
+namespace beast = boost::beast;
+namespace http = server::http;
+namespace json = boost::json;
+using net::Awaitable;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr std::string_view k_default_config_file = "/etc/mtasts/mtasts.toml";
+constexpr std::size_t k_header_limit = 8192;
+constexpr std::size_t k_body_limit = 16384;
+constexpr int k_requests_per_connection = 1000;
+constexpr std::chrono::seconds k_certificate_poll{5};
+constexpr std::chrono::seconds k_stop_grace{10};
+
+// One served domain.
+struct Site
+{
+  std::string domain;
+  std::string mode;
+  std::string body; // canonical policy, CRLF
+  std::string id;
+  std::int64_t changed_at = 0;
+  std::vector<std::string> rua;
+  server::CertificateFiles files;
+};
+// By policy host name ("mta-sts.<domain>").
+using SiteTable = std::unordered_map<std::string, Site>;
+
+std::string config_path(const std::string& given)
+{
+  return given.empty() ? std::string(k_default_config_file) : given;
+}
+
+// The sites of `config` with their ids: unchanged policies keep the stored id; new or changed
+// ones get a fresh id, saved before it is returned. `changes` gets one line per new id.
+util::Expected<SiteTable, std::string> build_sites(const ServeConfig& config,
+                                                   const store::ServedPolicyStore& store,
+                                                   std::chrono::sys_seconds now,
+                                                   std::vector<std::string>& changes)
+{
+  auto rows = store.load_all();
+  if (!rows) {
+    return util::Unexpected(rows.error());
+  }
+  std::unordered_map<std::string, store::ServedPolicy> stored;
+  for (auto& row : *rows) {
+    stored.emplace(row.domain, std::move(row));
+  }
+  SiteTable sites;
+  for (const auto& domain : config.domains) {
+    Site site;
+    site.domain = domain.name;
+    site.mode = std::string(core::mode_name(domain.policy.mode));
+    site.body = core::serialize_policy(domain.policy);
+    site.rua = domain.rua;
+    site.files = server::CertificateFiles{domain.certificate, domain.key};
+    const auto found = stored.find(domain.name);
+    if (found != stored.end() && found->second.policy == site.body) {
+      site.id = found->second.id;
+      site.changed_at = found->second.changed_at;
+    } else {
+      site.id = core::next_sts_id(found == stored.end() ? "" : found->second.id, now);
+      site.changed_at = now.time_since_epoch().count();
+      if (auto saved =
+              store.save(store::ServedPolicy{site.domain, site.body, site.id, site.changed_at});
+          !saved) {
+        return util::Unexpected(saved.error());
+      }
+      changes.push_back(
+          fmt::format("{}: {} policy (mode {}), id {}: publish _mta-sts.{}. TXT \"v=STSv1; id={}\"",
+                      site.domain, found == stored.end() ? "new" : "changed", site.mode, site.id,
+                      site.domain, site.id));
+    }
+    sites.emplace(domain.policy_host(), std::move(site));
+  }
+  return sites;
+}
+
+std::map<std::string, server::CertificateFiles, std::less<>>
+certificate_names(const SiteTable& sites)
+{
+  std::map<std::string, server::CertificateFiles, std::less<>> names;
+  for (const auto& [host, site] : sites) {
+    names.emplace(host, site.files);
+  }
+  return names;
+}
+
+// The A/AAAA values for `serve records`: public_addresses, else the listen addresses that are
+// not wildcards.
+std::vector<std::string> record_addresses(const ServeConfig& config)
+{
+  if (!config.public_addresses.empty()) {
+    return config.public_addresses;
+  }
+  std::vector<std::string> addresses;
+  for (const auto& text : config.https_listen) {
+    if (const auto address = server::parse_listen_address(text);
+        address && !address->is_unix() && !address->endpoint.address().is_unspecified()) {
+      addresses.push_back(address->endpoint.address().to_string());
+    }
+  }
+  return addresses;
+}
+
+std::string lowercase(std::string_view text)
+{
+  std::string out(text);
+  for (auto& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (!out.empty() && out.back() == '.') {
+    out.pop_back();
+  }
+  return out;
+}
+
+std::string http_date(std::chrono::system_clock::time_point now)
+{
+  return fmt::format("{:%a, %d %b %Y %H:%M:%S} GMT", std::chrono::floor<std::chrono::seconds>(now));
+}
+
+class ServeDaemon
+{
+public:
+  ServeDaemon(asio::io_context& io, ServeOptions options, ServeConfig config,
+              std::unique_ptr<store::ServedPolicyStore> store,
+              std::unique_ptr<server::SniCertificates> sni, SiteTable sites)
+      : m_io(io), m_options(std::move(options)), m_config(std::move(config)),
+        m_store(std::move(store)), m_sni(std::move(sni)),
+        m_ssl(SSL_CTX_up_ref(m_sni->base()) == 1 ? m_sni->base() : nullptr),
+        m_sites(std::move(sites)), m_connections(io), m_admin(io, "mtasts-serve")
+  {}
+
+  util::Expected<bool, std::string> start(const std::string& admin_token);
+
+private:
+  // Counts a connection against its client address while it lives.
+  struct ClientSlot
+  {
+    ServeDaemon* daemon = nullptr;
+    asio::ip::address address;
+    ClientSlot(ServeDaemon* owner, asio::ip::address client) : daemon(owner), address(client)
+    {
+      ++daemon->m_per_client[address];
+    }
+    ClientSlot(const ClientSlot&) = delete;
+    ClientSlot& operator=(const ClientSlot&) = delete;
+    ~ClientSlot()
+    {
+      const auto found = daemon->m_per_client.find(address);
+      if (found != daemon->m_per_client.end() && --found->second == 0) {
+        daemon->m_per_client.erase(found);
+      }
+    }
+  };
+
+  void accept(tcp::socket socket, bool https);
+  Awaitable<void> https_session(tcp::socket socket, asio::ip::address client);
+  Awaitable<void> http_session(tcp::socket socket, asio::ip::address client);
+  template <typename Stream, typename Respond>
+  Awaitable<void> exchanges(Stream& stream, beast::tcp_stream& lowest, std::uint64_t id,
+                            Respond respond);
+  PolicyResponse answer(const http::request<http::string_body>& request,
+                        const std::string& server_name) const;
+  Awaitable<void> watch_certificates();
+  void add_admin_routes();
+  void reload();
+  void begin_stop();
+  void log_missing_certificates() const;
+
+  asio::io_context& m_io;
+  ServeOptions m_options;
+  ServeConfig m_config;
+  std::unique_ptr<store::ServedPolicyStore> m_store;
+  std::unique_ptr<server::SniCertificates> m_sni;
+  asio::ssl::context m_ssl;
+  SiteTable m_sites;
+  std::vector<std::unique_ptr<server::Listener>> m_listeners;
+  std::map<asio::ip::address, std::size_t> m_per_client;
+  server::Connections m_connections;
+  server::AdminServer m_admin;
+  std::uint64_t m_requests = 0;
+  std::uint64_t m_refused_connections = 0;
+  bool m_stopping = false;
+};
+
+util::Expected<bool, std::string> ServeDaemon::start(const std::string& admin_token)
+{
+  const server::UnixSocketOptions no_unix{};
+  for (const auto& [list, https] :
+       {std::pair{&m_config.https_listen, true}, std::pair{&m_config.http_listen, false}}) {
+    for (const auto& text : *list) {
+      auto address = server::parse_listen_address(text);
+      if (!address) {
+        m_listeners.clear();
+        return util::Unexpected(address.error());
+      }
+      auto listener = server::Listener::open(m_io, *address, no_unix);
+      if (!listener) {
+        m_listeners.clear();
+        return util::Unexpected(
+            fmt::format("{}: {}", https ? "https_listen" : "http_listen", listener.error()));
+      }
+      asio::co_spawn(m_io, (*listener)->accept_loop([this, https](auto socket) {
+        if constexpr (std::is_same_v<decltype(socket), tcp::socket>) {
+          accept(std::move(socket), https);
+        }
+      }),
+                     asio::detached);
+      m_listeners.push_back(std::move(*listener));
+    }
+  }
+  add_admin_routes();
+  if (!m_config.admin_listen.empty()) {
+    const auto address = server::parse_listen_address(m_config.admin_listen);
+    auto listening =
+        address ? m_admin.listen(*address, admin_token, server::UnixSocketOptions{"", "", 0600})
+                : util::Expected<bool, std::string>(util::Unexpected(address.error()));
+    if (!listening) {
+      m_listeners.clear();
+      return util::Unexpected("[admin] listen: " + listening.error());
+    }
+  }
+  asio::co_spawn(m_io, watch_certificates(), asio::detached);
+  asio::co_spawn(m_io, server::handle_signals([this] { reload(); }, [this] { begin_stop(); }),
+                 asio::detached);
+  log_missing_certificates();
+  spdlog::info("mtasts serve {} started: {} domain(s), https on {}{}", util::k_version,
+               m_sites.size(), fmt::join(m_config.https_listen, ", "),
+               m_config.http_listen.empty()
+                   ? std::string()
+                   : fmt::format(", http on {}", fmt::join(m_config.http_listen, ", ")));
+  server::notify_systemd("READY=1\nSTATUS=serving MTA-STS policies");
+  return true;
+}
+
+void ServeDaemon::log_missing_certificates() const
+{
+  for (const auto& [host, site] : m_sites) {
+    std::error_code ec;
+    if (!std::filesystem::exists(site.files.certificate, ec) ||
+        !std::filesystem::exists(site.files.key, ec)) {
+      spdlog::warn("{}: certificate {} or key {} does not exist: handshakes for {} are refused "
+                   "until it does",
+                   site.domain, site.files.certificate, site.files.key, host);
+    }
+  }
+}
+
+void ServeDaemon::accept(tcp::socket socket, bool https)
+{
+  boost::system::error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  if (ec || m_stopping) {
+    socket.close(ec);
+    return;
+  }
+  const auto client = remote.address();
+  const auto found = m_per_client.find(client);
+  if (m_connections.size() >= m_config.max_connections ||
+      (found != m_per_client.end() && found->second >= m_config.max_connections_per_client)) {
+    ++m_refused_connections;
+    spdlog::debug("refused a connection from {}: {} open in all, {} from this address",
+                  client.to_string(), m_connections.size(),
+                  found == m_per_client.end() ? 0 : found->second);
+    socket.close(ec);
+    return;
+  }
+  socket.set_option(tcp::no_delay(true), ec);
+  asio::co_spawn(m_io,
+                 https ? https_session(std::move(socket), client)
+                       : http_session(std::move(socket), client),
+                 asio::detached);
+}
+
+PolicyResponse ServeDaemon::answer(const http::request<http::string_body>& request,
+                                   const std::string& server_name) const
+{
+  const auto site = m_sites.find(server_name);
+  if (site == m_sites.end()) {
+    PolicyResponse gone;
+    gone.status = 404;
+    gone.cache_control = "no-store";
+    gone.body = fmt::format("{} is no longer served here\n", server_name);
+    return gone;
+  }
+  PolicyRequest facts;
+  facts.method = request.method_string();
+  facts.target = request.target();
+  if (const auto host = request.find(http::field::host); host != request.end()) {
+    facts.host = host->value();
+  }
+  facts.version = request.version();
+  facts.server_name = server_name;
+  return answer_policy_request(facts, site->second.body, m_config.cache_max_age);
+}
+
+template <typename Stream, typename Respond>
+Awaitable<void> ServeDaemon::exchanges(Stream& stream, beast::tcp_stream& lowest, std::uint64_t id,
+                                       Respond respond)
+{
+  beast::flat_buffer buffer(k_header_limit + k_body_limit);
+  for (int n = 0; n < k_requests_per_connection && !m_connections.draining(); ++n) {
+    boost::system::error_code ec;
+    if (n > 0 && buffer.size() == 0) {
+      // Between requests: idle_timeout until the next request's first byte.
+      lowest.expires_after(m_config.idle_timeout);
+      const auto got = co_await stream.async_read_some(
+          buffer.prepare(4096), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        break;
+      }
+      buffer.commit(got);
+    }
+    lowest.expires_after(m_config.header_timeout);
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(k_header_limit);
+    parser.body_limit(k_body_limit);
+    co_await http::async_read(stream, buffer, parser,
+                              asio::redirect_error(asio::use_awaitable, ec));
+    PolicyResponse answer;
+    bool keep_alive = false;
+    bool head = false;
+    unsigned version = 11;
+    if (ec == http::error::header_limit) {
+      answer =
+          PolicyResponse{431, "text/plain", "request header larger than 8 KiB\n", "", "no-store"};
+    } else if (ec == http::error::body_limit) {
+      answer = PolicyResponse{413, "text/plain", "request body too large\n", "", "no-store"};
+    } else if (ec == http::error::bad_method || ec == http::error::bad_target ||
+               ec == http::error::bad_version || ec == http::error::bad_field ||
+               ec == http::error::bad_value || ec == http::error::bad_line_ending ||
+               ec == http::error::bad_content_length || ec == http::error::bad_transfer_encoding ||
+               ec == http::error::bad_chunk || ec == http::error::bad_obs_fold) {
+      answer =
+          PolicyResponse{400, "text/plain", "bad request: " + ec.message() + "\n", "", "no-store"};
+    } else if (ec) {
+      break; // closed, timed out, or TLS failed: nothing to answer
+    } else {
+      const auto& request = parser.get();
+      ++m_requests;
+      m_connections.set_busy(id, true);
+      answer = respond(request);
+      keep_alive =
+          request.keep_alive() && !m_connections.draining() && n + 1 < k_requests_per_connection;
+      head = request.method() == http::verb::head;
+      version = request.version();
+    }
+    http::response<http::string_body> response{static_cast<http::status>(answer.status), version};
+    response.set(http::field::server, "mtasts");
+    response.set(http::field::date, http_date(m_options.clock()));
+    response.set(http::field::content_type, answer.content_type);
+    if (!answer.cache_control.empty()) {
+      response.set(http::field::cache_control, answer.cache_control);
+    }
+    if (!answer.allow.empty()) {
+      response.set(http::field::allow, answer.allow);
+    }
+    response.set("X-Content-Type-Options", "nosniff");
+    response.body() = std::move(answer.body);
+    response.keep_alive(keep_alive);
+    response.prepare_payload();
+    lowest.expires_after(m_config.header_timeout);
+    http::response_serializer<http::string_body> serializer(response);
+    if (head) {
+      co_await http::async_write_header(stream, serializer,
+                                        asio::redirect_error(asio::use_awaitable, ec));
+    } else {
+      co_await http::async_write(stream, serializer, asio::redirect_error(asio::use_awaitable, ec));
+    }
+    m_connections.set_busy(id, false);
+    if (ec || !keep_alive) {
+      break;
+    }
+  }
+}
+
+Awaitable<void> ServeDaemon::https_session(tcp::socket socket, asio::ip::address client)
+{
+  ClientSlot slot(this, client);
+  beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), m_ssl);
+  auto& lowest = beast::get_lowest_layer(stream);
+  const auto id = m_connections.add([&lowest] { lowest.close(); });
+  lowest.expires_after(m_config.header_timeout);
+  boost::system::error_code ec;
+  co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                  asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    spdlog::debug("TLS handshake with {} failed: {}", slot.address.to_string(), ec.message());
+  } else {
+    const char* requested = SSL_get_servername(stream.native_handle(), TLSEXT_NAMETYPE_host_name);
+    const std::string server_name = lowercase(requested == nullptr ? "" : requested);
+    co_await exchanges(stream, lowest, id, [this, &server_name](const auto& request) {
+      return answer(request, server_name);
+    });
+    // close_notify, briefly: a client that is gone must not hold the connection.
+    lowest.expires_after(std::chrono::seconds(2));
+    co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  lowest.close();
+  m_connections.remove(id);
+}
+
+Awaitable<void> ServeDaemon::http_session(tcp::socket socket, asio::ip::address client)
+{
+  ClientSlot slot(this, client);
+  beast::tcp_stream stream(std::move(socket));
+  const auto id = m_connections.add([&stream] { stream.close(); });
+  co_await exchanges(stream, stream, id,
+                     [](const auto& /*request*/) { return answer_plain_http_request(); });
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  stream.close();
+  m_connections.remove(id);
+}
+
+Awaitable<void> ServeDaemon::watch_certificates()
+{
+  asio::steady_timer timer(m_io);
+  while (!m_stopping) {
+    timer.expires_after(k_certificate_poll);
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (m_stopping) {
+      break;
+    }
+    for (const auto& change : m_sni->refresh_changed()) {
+      spdlog::info("{}", change);
+    }
+  }
+}
+
+void ServeDaemon::add_admin_routes()
+{
+  m_admin.route(
+      http::verb::get, "/status",
+      [this](const server::AdminRequest&) -> Awaitable<server::AdminResponse> {
+        json::array domains;
+        for (const auto& [host, site] : m_sites) {
+          json::object entry{{"name", site.domain},
+                             {"policy_host", host},
+                             {"mode", site.mode},
+                             {"id", site.id},
+                             {"changed_at", site.changed_at}};
+          const auto status = m_sni->status(host);
+          json::object certificate{{"file", site.files.certificate}};
+          if (status && status->loaded) {
+            certificate["state"] = "loaded";
+            certificate["not_after"] = status->not_after;
+            certificate["subject"] = status->subject;
+          } else {
+            certificate["state"] = status && status->error.starts_with("not loaded yet")
+                                       ? "not-loaded-yet"
+                                       : "refused";
+          }
+          if (status && !status->error.empty()) {
+            certificate["error"] = status->error;
+          }
+          entry["certificate"] = std::move(certificate);
+          domains.push_back(std::move(entry));
+        }
+        json::object document{
+            {"version", util::k_version},
+            {"domains", std::move(domains)},
+            {"connections", m_connections.size()},
+            {"requests", m_requests},
+            {"refused_connections", m_refused_connections},
+            {"refused_handshakes", json::object{{"unknown_name", m_sni->refused_unknown()},
+                                                {"no_sni", m_sni->refused_no_sni()},
+                                                {"no_certificate", m_sni->refused_unloadable()}}}};
+        co_return server::AdminResponse{http::status::ok, "application/json",
+                                        json::serialize(document) + "\n"};
+      },
+      "GET /status   domains, ids and certificates (JSON)");
+  m_admin.route(
+      http::verb::get, "/records",
+      [this](const server::AdminRequest&) -> Awaitable<server::AdminResponse> {
+        const auto addresses = record_addresses(m_config);
+        std::map<std::string, const Site*> ordered;
+        for (const auto& [host, site] : m_sites) {
+          ordered.emplace(site.domain, &site);
+        }
+        json::array domains;
+        for (const auto& [name, site] : ordered) {
+          json::array records;
+          for (const auto& record : domain_records(site->domain, site->id, site->rua, addresses)) {
+            records.push_back(json::object{{"name", record.name},
+                                           {"type", record.type},
+                                           {"value", record.value},
+                                           {"zone_line", zone_line(record)}});
+          }
+          domains.push_back(
+              json::object{{"name", site->domain},
+                           {"id", site->id},
+                           {"policy_url", fmt::format("https://mta-sts.{}/.well-known/mta-sts.txt",
+                                                      site->domain)},
+                           {"records", std::move(records)}});
+        }
+        json::array warnings;
+        if (addresses.empty()) {
+          warnings.push_back(json::string(
+              fmt::format("no address record: https_listen ({}) has only wildcard addresses; set "
+                          "[serve] public_addresses to this server's public addresses",
+                          fmt::join(m_config.https_listen, ", "))));
+        }
+        json::object document{{"domains", std::move(domains)}, {"warnings", std::move(warnings)}};
+        co_return server::AdminResponse{http::status::ok, "application/json",
+                                        json::serialize(document) + "\n"};
+      },
+      "GET /records  the DNS records to publish for every domain (JSON)");
+}
+
+void ServeDaemon::reload()
+{
+  server::notify_systemd("RELOADING=1");
+  auto config = load_serve_config(config_path(m_options.config_file), true);
+  std::vector<std::string> problems;
+  if (!config) {
+    problems.push_back(config.error());
+  } else if (auto unsupported = unsupported_features(*config); !unsupported.empty()) {
+    problems = std::move(unsupported);
+  }
+  if (!problems.empty()) {
+    for (const auto& problem : problems) {
+      spdlog::error("reload: {}", problem);
+    }
+    spdlog::error("reload: configuration not applied; still serving the previous one");
+    server::notify_systemd("READY=1");
+    return;
+  }
+  if (config->https_listen != m_config.https_listen ||
+      config->http_listen != m_config.http_listen ||
+      config->admin_listen != m_config.admin_listen ||
+      config->store_url() != m_config.store_url()) {
+    spdlog::warn("reload: listeners, the admin listener and the store change at restart only");
+  }
+  std::vector<std::string> changes;
+  const auto now = std::chrono::floor<std::chrono::seconds>(m_options.clock());
+  auto sites = build_sites(*config, *m_store, now, changes);
+  if (!sites) {
+    spdlog::error("reload: {}; still serving the previous configuration", sites.error());
+    server::notify_systemd("READY=1");
+    return;
+  }
+  // New policies are served from here on; only then are their new ids announced.
+  m_sni->set_names(certificate_names(*sites));
+  m_sites = std::move(*sites);
+  // Names whose files did not change keep their loaded context; a SIGHUP rereads the files too.
+  for (const auto& change : m_sni->refresh_changed()) {
+    spdlog::info("{}", change);
+  }
+  const auto keep_listen = std::pair{m_config.https_listen, m_config.http_listen};
+  const auto keep_admin = m_config.admin_listen;
+  const auto keep_store = m_config.store;
+  const auto keep_state = m_config.state_dir;
+  m_config = std::move(*config);
+  std::tie(m_config.https_listen, m_config.http_listen) = keep_listen;
+  m_config.admin_listen = keep_admin;
+  m_config.store = keep_store;
+  m_config.state_dir = keep_state;
+  server::setup_logging(m_options.log_level.value_or(m_config.log_level));
+  for (const auto& change : changes) {
+    spdlog::info("{}", change);
+  }
+  log_missing_certificates();
+  spdlog::info("reloaded: {} domain(s)", m_sites.size());
+  server::notify_systemd("READY=1");
+}
+
+void ServeDaemon::begin_stop()
+{
+  if (m_stopping) {
+    return;
+  }
+  m_stopping = true;
+  server::notify_systemd("STOPPING=1");
+  spdlog::info("stopping: finishing {} open connection(s)", m_connections.size());
+  for (auto& listener : m_listeners) {
+    listener->close();
+  }
+  m_admin.close();
+  m_connections.drain(k_stop_grace, [this] { m_io.stop(); });
+}
+
+struct Prepared
+{
+  ServeConfig config;
+  std::string admin_token;
+  std::unique_ptr<store::ServedPolicyStore> store;
+};
+
+// Every check startup makes, without listening. Errors: one message per problem.
+util::Expected<Prepared, std::vector<std::string>> prepare(const ServeOptions& options,
+                                                           bool load_certificates)
+{
+  std::vector<std::string> problems;
+  auto config = load_serve_config(config_path(options.config_file), true);
+  if (!config) {
+    return util::Unexpected(std::vector<std::string>{config.error()});
+  }
+  if (options.log_level) {
+    config->log_level = *options.log_level;
+  }
+  problems = unsupported_features(*config);
+  if (config->domains.empty()) {
+    problems.emplace_back("no [[domain]] is configured: there is nothing to serve");
+  }
+  Prepared prepared;
+  if (!config->admin_listen.empty()) {
+    const auto address = server::parse_listen_address(config->admin_listen);
+    if (!config->admin_token_file.empty()) {
+      auto token = server::read_token_file(config->admin_token_file);
+      if (!token) {
+        problems.push_back("[admin] " + token.error());
+      } else {
+        prepared.admin_token = std::move(*token);
+      }
+    }
+    if (address) {
+      if (auto refused = server::admin_access_error(*address, !config->admin_token_file.empty())) {
+        problems.push_back("[admin] " + *refused);
+      }
+    }
+  }
+  if (load_certificates) {
+    for (const auto& domain : config->domains) {
+      if (domain.certificate.empty()) {
+        continue;
+      }
+      if (auto loaded = server::load_server_context(
+              server::CertificateFiles{domain.certificate, domain.key}, domain.policy_host());
+          !loaded) {
+        problems.push_back(fmt::format("[[domain]] {}: {}", domain.name, loaded.error()));
+      }
+    }
+  }
+  const auto url = config->store_url();
+  const std::string path = url.substr(std::string_view("sqlite://").size());
+  const auto directory = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!directory.empty() && !std::filesystem::is_directory(directory, ec)) {
+    problems.push_back(fmt::format(
+        "store {}: the directory {} does not exist (create it, owned by the user mtasts runs as)",
+        url, directory.string()));
+  } else if (problems.empty()) {
+    auto opened = store::ServedPolicyStore::open(path);
+    if (!opened) {
+      problems.push_back(opened.error());
+    } else {
+      prepared.store = std::move(*opened);
+    }
+  }
+  if (!problems.empty()) {
+    return util::Unexpected(std::move(problems));
+  }
+  prepared.config = std::move(*config);
+  return prepared;
+}
+
+} // namespace
+
+int run_serve(const ServeOptions& options, std::ostream& out, std::ostream& err)
+{
+  const auto report = [&](std::string_view message) {
+    std::string_view rest = message;
+    while (!rest.empty()) {
+      const auto end = rest.find('\n');
+      err << "mtasts serve: " << rest.substr(0, end) << '\n';
+      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    }
+  };
+  (void)::mallopt(M_ARENA_MAX, 1);
+  ::signal(SIGPIPE, SIG_IGN);
+  auto prepared = prepare(options, options.check_config);
+  if (!prepared) {
+    for (const auto& problem : prepared.error()) {
+      report(problem);
+    }
+    return 2;
+  }
+  auto& config = prepared->config;
+  if (options.check_config) {
+    out << fmt::format(
+        "{} domain(s): {}\n", config.domains.size(),
+        fmt::join(config.domains | std::views::transform([](const auto& d) { return d.name; }),
+                  ", "));
+    out << fmt::format("https_listen: {}\nhttp_listen: {}\nadmin: {}\nstore: {}\n",
+                       fmt::join(config.https_listen, ", "), fmt::join(config.http_listen, ", "),
+                       config.admin_listen.empty() ? "off" : config.admin_listen,
+                       config.store_url());
+    out << "# configuration OK\n";
+    return 0;
+  }
+  server::setup_logging(config.log_level);
+  server::raise_file_limit();
+  auto sni = server::SniCertificates::create();
+  if (!sni) {
+    report(sni.error());
+    return 1;
+  }
+  std::vector<std::string> changes;
+  const auto now = std::chrono::floor<std::chrono::seconds>(options.clock());
+  auto sites = build_sites(config, *prepared->store, now, changes);
+  if (!sites) {
+    report(sites.error());
+    return 1;
+  }
+  (*sni)->set_names(certificate_names(*sites));
+  asio::io_context io(1);
+  ServeDaemon daemon(io, options, std::move(config), std::move(prepared->store), std::move(*sni),
+                     std::move(*sites));
+  if (auto started = daemon.start(prepared->admin_token); !started) {
+    report(started.error());
+    return 1;
+  }
+  for (const auto& change : changes) {
+    spdlog::info("{}", change);
+  }
+  io.run();
+  spdlog::info("stopped");
+  return 0;
+}
+
+util::Expected<ServeAdminEndpoint, std::string> serve_admin_endpoint(const std::string& config_file)
+{
+  auto config = load_serve_config(config_path(config_file), !config_file.empty());
+  if (!config) {
+    return util::Unexpected(config.error());
+  }
+  if (config->admin_listen.empty()) {
+    return util::Unexpected("[admin] listen is empty: the serve daemon has no admin listener");
+  }
+  ServeAdminEndpoint endpoint{config->admin_listen, ""};
+  if (!config->admin_token_file.empty()) {
+    auto token = server::read_token_file(config->admin_token_file);
+    if (!token) {
+      return util::Unexpected(token.error());
+    }
+    endpoint.token = std::move(*token);
+  }
+  return endpoint;
+}
+
+} // namespace mtasts::serve
