@@ -784,6 +784,7 @@ TEST_F(Resolver, AnAdminListenerOffLoopbackNeedsABearerToken)
 // Under systemd (JOURNAL_STREAM set), every log line carries its syslog priority for journald.
 TEST_F(Resolver, LogsCarryJournaldPrioritiesUnderSystemd)
 {
+  std::filesystem::remove(g_world->scratch.path() / "daemon.log"); // earlier daemons' lines
   ::setenv("JOURNAL_STREAM", "8:12345", 1);
   auto daemon = Daemon::start();
   ::unsetenv("JOURNAL_STREAM");

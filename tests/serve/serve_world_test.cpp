@@ -58,7 +58,7 @@ public:
     ASSERT_TRUE(ca) << ca.error();
     w.ca.emplace(std::move(*ca));
     std::vector<testworld::Zone> zones;
-    for (const std::string name : {"alpha", "beta", "gamma"}) {
+    for (const std::string name : {"alpha", "beta", "gamma", "delta"}) {
       const std::string domain = name + ".test";
       auto files = w.ca->issue(
           name, testworld::CertificateRequest{"mta-sts." + domain, {"mta-sts." + domain}, {}});
@@ -523,6 +523,69 @@ TEST(Serve, CheckConfigNamesEveryProblem)
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("delta.test: no certificate and key"), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find("does not cover mta-sts.epsilon.test"), std::string::npos) << bad.err;
+}
+
+TEST(Serve, DomainsAreManagedAtRunTimeThroughTheAdminApi)
+{
+  write_config({{"alpha.test"}});
+  const auto& files = g_world->certificates["delta.test"];
+  const std::vector<std::string> config{"--config", config_path().string()};
+  const auto domains = [&](std::vector<std::string> arguments) {
+    arguments.insert(arguments.begin(), "domains");
+    arguments.insert(arguments.end(), config.begin(), config.end());
+    return mtasts(arguments);
+  };
+  std::string id;
+  {
+    auto serve = Serve::start();
+    const auto added = domains({"add", "delta.test", "--mode", "testing", "--mx", "mx1.delta.test",
+                                "--max-age", "86400", "--certificate", files.certificate.string(),
+                                "--key", files.key.string(), "--json"});
+    ASSERT_EQ(added.exit_code, 0) << added.out << added.err << log_tail();
+    EXPECT_NE(added.out.find("\"source\":\"runtime\""), std::string::npos) << added.out;
+    EXPECT_NE(body_of(curl("delta.test", {}).out).find("mode: testing\r\n"), std::string::npos);
+    id = served_id("delta.test");
+    // The instant change the hosted services sell: testing -> enforce, with a new id.
+    std::this_thread::sleep_for(1100ms);
+    const auto set = domains({"set", "delta.test", "--mode", "enforce"});
+    ASSERT_EQ(set.exit_code, 0) << set.err;
+    EXPECT_NE(set.out.find("mode enforce"), std::string::npos) << set.out;
+    EXPECT_NE(body_of(curl("delta.test", {}).out).find("mode: enforce\r\n"), std::string::npos);
+    EXPECT_NE(served_id("delta.test"), id);
+    id = served_id("delta.test");
+    // What may not be done, and why.
+    const auto again = domains({"add", "delta.test", "--mx", "mx1.delta.test", "--certificate",
+                                files.certificate.string(), "--key", files.key.string()});
+    EXPECT_EQ(again.exit_code, 1);
+    EXPECT_NE(again.err.find("already served"), std::string::npos) << again.err;
+    const auto configured = domains({"set", "alpha.test", "--mode", "none"});
+    EXPECT_EQ(configured.exit_code, 1);
+    EXPECT_NE(configured.err.find("configured in"), std::string::npos) << configured.err;
+    const auto invalid = domains({"add", "epsilon.test", "--mode", "enforce"});
+    EXPECT_EQ(invalid.exit_code, 2);
+    EXPECT_NE(invalid.err.find("needs at least one mx"), std::string::npos) << invalid.err;
+    const auto unknown = domains({"show", "nowhere.test"});
+    EXPECT_EQ(unknown.exit_code, 1);
+    const auto list = domains({"list"});
+    EXPECT_NE(list.out.find("alpha.test"), std::string::npos) << list.out;
+    EXPECT_NE(list.out.find("delta.test"), std::string::npos) << list.out;
+  }
+  // Run-time domains and their ids survive a restart.
+  auto serve = Serve::start();
+  EXPECT_EQ(served_id("delta.test"), id);
+  EXPECT_NE(body_of(curl("delta.test", {}).out).find("mode: enforce\r\n"), std::string::npos);
+  // Offboarding: mode none with a new id, for the old max_age; then forgotten. A short max_age
+  // first, so the test sees the end.
+  ASSERT_EQ(domains({"set", "delta.test", "--max-age", "2"}).exit_code, 0);
+  std::this_thread::sleep_for(1100ms);
+  const auto before = served_id("delta.test");
+  const auto removed = domains({"remove", "delta.test", "--json"});
+  ASSERT_EQ(removed.exit_code, 0) << removed.err;
+  EXPECT_NE(body_of(curl("delta.test", {}).out).find("mode: none\r\n"), std::string::npos);
+  EXPECT_NE(served_id("delta.test"), before);
+  EXPECT_NE(removed.out.find("\"forget_at\":"), std::string::npos);
+  EXPECT_TRUE(wait_until([] { return served_id("delta.test").empty(); }, 20s)) << log_tail();
+  EXPECT_EQ(served_fingerprint("mta-sts.delta.test"), "");
 }
 
 } // namespace

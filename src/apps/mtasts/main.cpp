@@ -2,6 +2,7 @@
 // the library; see docs/CLI.md for the public contract (exit codes 0/1/2, --json documents).
 #include <mtasts/cli/check_command.hpp>
 #include <mtasts/cli/commands.hpp>
+#include <mtasts/cli/domains_command.hpp>
 #include <mtasts/cli/resolver_command.hpp>
 #include <mtasts/cli/serve_command.hpp>
 #include <mtasts/cli/suggest.hpp>
@@ -405,6 +406,60 @@ int main(int argc, char** argv)
     }
     run = [&](const cli::Io& io) { return cli::serve_records(serve_records, io); };
   });
+
+  // --- domains (through serve's admin API)
+  cli::DomainsOptions domains;
+  std::string domains_mode;
+  std::string domains_max_age;
+  std::string domains_certificate;
+  std::string domains_key;
+  auto* domains_cmd = app.add_subcommand(
+      "domains", "The domains a running mtasts serve hosts: list, show, add, set, remove");
+  domains_cmd->require_subcommand(1);
+  const auto add_domains_command = [&](const std::string& name, const std::string& description,
+                                       bool needs_name, bool takes_settings,
+                                       int (*command)(const cli::DomainsOptions&, const cli::Io&)) {
+    auto* sub = domains_cmd->add_subcommand(name, description);
+    sub->add_option("--config", domains.config_file,
+                    "TOML configuration naming serve's [admin] (default /etc/mtasts/mtasts.toml)");
+    sub->add_flag("--json", domains.json, "Print one JSON document");
+    if (needs_name) {
+      sub->add_option("NAME", domains.name, "The policy domain")->required();
+    }
+    if (takes_settings) {
+      sub->add_option("--mode", domains_mode, "enforce, testing or none");
+      sub->add_option("--mx", domains.mx, "An mx pattern (repeatable; replaces the list)");
+      sub->add_option("--max-age", domains_max_age, "Seconds senders keep the policy");
+      sub->add_option("--rua", domains.rua, "A TLSRPT rua URI (repeatable; replaces the list)");
+      sub->add_option("--certificate", domains_certificate, "PEM certificate chain file");
+      sub->add_option("--key", domains_key, "PEM private key file");
+    }
+    sub->callback([&, sub, command, takes_settings] {
+      if (!domains_mode.empty()) {
+        domains.mode = domains_mode;
+      }
+      if (takes_settings && sub->count("--max-age") > 0) {
+        domains.max_age = domains_max_age;
+      }
+      if (!domains_certificate.empty()) {
+        domains.certificate = domains_certificate;
+      }
+      if (!domains_key.empty()) {
+        domains.key = domains_key;
+      }
+      run = [&, command](const cli::Io& io) { return command(domains, io); };
+    });
+  };
+  add_domains_command("list", "Every served domain with its mode, id and certificate", false, false,
+                      &cli::domains_list);
+  add_domains_command("show", "One served domain", true, false, &cli::domains_show);
+  add_domains_command("add", "Serve a new domain (kept in serve's store)", true, true,
+                      &cli::domains_add);
+  add_domains_command("set", "Change a domain added with add (e.g. --mode enforce)", true, true,
+                      &cli::domains_set);
+  add_domains_command("remove",
+                      "Offboard: serve mode none with a new id for the old max_age, then forget",
+                      true, false, &cli::domains_remove);
 
   // --- codes
   cli::CodesOptions codes;

@@ -89,81 +89,115 @@ struct Reader : server::ConfigReader
   void domain(const toml::table& d, ServeConfig& config, std::set<std::string>& names)
   {
     check_keys(d, "domain", {"name", "mode", "mx", "max_age", "rua", "certificate", "key"});
-    DomainConfig domain;
-    domain.line = static_cast<int>(d.source().begin.line);
-    std::string name;
-    string(d, "name", name);
-    auto normalized = core::normalize_host(name);
-    const auto as_name = normalized ? core::parse_mx_pattern(*normalized)
-                                    : util::Expected<core::MxPattern, core::MxPatternError>(
-                                          util::Unexpected(core::MxPatternError::label_syntax));
-    if (name.empty()) {
-      fail_at(domain.line, "[[domain]]: name is required");
+    const int table_line = static_cast<int>(d.source().begin.line);
+    DomainSettings settings;
+    string(d, "name", settings.name);
+    if (settings.name.empty()) {
+      fail_at(table_line, "[[domain]]: name is required");
       return;
     }
-    if (!normalized || !as_name || as_name->is_wildcard() || normalized->find('.') == npos) {
-      fail_at(line_of(d, "name"), fmt::format("name: \"{}\" is not a domain name", name));
+    string(d, "mode", settings.mode);
+    strings(d, "mx", settings.mx);
+    integer(d, "max_age", settings.max_age, 0, core::k_max_age_limit);
+    strings(d, "rua", settings.rua);
+    string(d, "certificate", settings.certificate);
+    string(d, "key", settings.key);
+    // Duplicates are found by name even when a table has other problems.
+    if (auto normalized = core::normalize_host(settings.name);
+        normalized && !names.insert(*normalized).second) {
+      fail_at(line_of(d, "name"), fmt::format("name: \"{}\" is configured twice", *normalized));
+    }
+    auto domain = make_domain(settings);
+    if (!domain) {
+      for (const auto& error : domain.error()) {
+        const int line =
+            error.field == "name" || error.field == "rua" ? line_of(d, error.field) : table_line;
+        fail_at(line, error.field == "name"
+                          ? error.message
+                          : fmt::format("[[domain]] {}: {}", settings.name, error.message));
+      }
       return;
     }
-    domain.name = *normalized;
-    if (!names.insert(domain.name).second) {
-      fail_at(line_of(d, "name"), fmt::format("name: \"{}\" is configured twice", domain.name));
-    }
-    std::string mode = "testing";
-    std::vector<std::string> mx;
-    std::int64_t max_age = 604800;
-    string(d, "mode", mode);
-    strings(d, "mx", mx);
-    integer(d, "max_age", max_age, 0, core::k_max_age_limit);
-    strings(d, "rua", domain.rua);
-    string(d, "certificate", domain.certificate);
-    string(d, "key", domain.key);
-    if (domain.certificate.empty() != domain.key.empty()) {
-      fail_at(domain.line,
-              fmt::format("[[domain]] {}: set both certificate and key, or neither", domain.name));
-    }
-    // The policy as `policy new` builds it: what we serve must pass our own strict lint.
-    std::string draft = fmt::format("version: STSv1\nmode: {}\n", mode);
-    for (const auto& pattern : mx) {
-      draft += fmt::format("mx: {}\n", pattern);
-    }
-    draft += fmt::format("max_age: {}\n", max_age);
-    const auto linted = core::parse_policy(draft, core::Profile::strict);
-    bool policy_ok = linted.ok();
-    for (const auto& diagnostic : linted.diagnostics) {
-      if (diagnostic.severity == core::Severity::error) {
-        policy_ok = false;
-        fail_at(domain.line, fmt::format("[[domain]] {}: [{}] {}", domain.name, diagnostic.code,
-                                         diagnostic.message));
-      }
-    }
-    if (mode != "none" && mx.empty()) {
-      policy_ok = false;
-      fail_at(domain.line, fmt::format("[[domain]] {}: mode {} needs at least one mx pattern",
-                                       domain.name, mode));
-    }
-    if (policy_ok && linted.value) {
-      domain.policy = *linted.value;
-    }
-    if (!domain.rua.empty()) {
-      core::TlsrptRecord record;
-      record.rua = domain.rua;
-      const auto checked =
-          core::parse_tlsrpt_record(core::serialize_tlsrpt_record(record), core::Profile::strict);
-      for (const auto& diagnostic : checked.diagnostics) {
-        if (diagnostic.severity == core::Severity::error) {
-          fail_at(line_of(d, "rua"), fmt::format("[[domain]] {}: rua: [{}] {}", domain.name,
-                                                 diagnostic.code, diagnostic.message));
-        }
-      }
-    }
-    config.domains.push_back(std::move(domain));
+    domain->line = table_line;
+    config.domains.push_back(std::move(*domain));
   }
 
   static constexpr auto npos = std::string::npos;
 };
 
 } // namespace
+
+util::Expected<DomainConfig, std::vector<FieldError>> make_domain(const DomainSettings& settings)
+{
+  std::vector<FieldError> errors;
+  DomainConfig domain;
+  auto normalized = core::normalize_host(settings.name);
+  const auto as_name = normalized ? core::parse_mx_pattern(*normalized)
+                                  : util::Expected<core::MxPattern, core::MxPatternError>(
+                                        util::Unexpected(core::MxPatternError::label_syntax));
+  if (!normalized || !as_name || as_name->is_wildcard() ||
+      normalized->find('.') == std::string::npos) {
+    return util::Unexpected(std::vector<FieldError>{
+        {"name", fmt::format("name: \"{}\" is not a domain name", settings.name)}});
+  }
+  domain.name = *normalized;
+  domain.rua = settings.rua;
+  domain.certificate = settings.certificate;
+  domain.key = settings.key;
+  if (settings.certificate.empty() != settings.key.empty()) {
+    errors.push_back({"certificate", "set both certificate and key, or neither"});
+  }
+  if (settings.max_age < 0 || settings.max_age > core::k_max_age_limit) {
+    errors.push_back({"max_age", fmt::format("max_age must be 0 to {}", core::k_max_age_limit)});
+  }
+  // The policy as `policy new` builds it: what we serve must pass our own strict lint.
+  std::string draft = fmt::format("version: STSv1\nmode: {}\n", settings.mode);
+  for (const auto& pattern : settings.mx) {
+    draft += fmt::format("mx: {}\n", pattern);
+  }
+  draft += fmt::format("max_age: {}\n", settings.max_age);
+  const auto linted = core::parse_policy(draft, core::Profile::strict);
+  for (const auto& diagnostic : linted.diagnostics) {
+    if (diagnostic.severity == core::Severity::error) {
+      errors.push_back({diagnostic.code.starts_with("mode") ? "mode" : "mx",
+                        fmt::format("[{}] {}", diagnostic.code, diagnostic.message)});
+    }
+  }
+  if (settings.mode != "none" && settings.mx.empty()) {
+    errors.push_back({"mx", fmt::format("mode {} needs at least one mx pattern", settings.mode)});
+  }
+  if (!settings.rua.empty()) {
+    core::TlsrptRecord record;
+    record.rua = settings.rua;
+    const auto checked =
+        core::parse_tlsrpt_record(core::serialize_tlsrpt_record(record), core::Profile::strict);
+    for (const auto& diagnostic : checked.diagnostics) {
+      if (diagnostic.severity == core::Severity::error) {
+        errors.push_back({"rua", fmt::format("rua: [{}] {}", diagnostic.code, diagnostic.message)});
+      }
+    }
+  }
+  if (!errors.empty() || !linted.value) {
+    return util::Unexpected(std::move(errors));
+  }
+  domain.policy = *linted.value;
+  return domain;
+}
+
+DomainSettings domain_settings(const DomainConfig& domain)
+{
+  DomainSettings settings;
+  settings.name = domain.name;
+  settings.mode = std::string(core::mode_name(domain.policy.mode));
+  for (const auto& pattern : domain.policy.mx) {
+    settings.mx.push_back(pattern.text);
+  }
+  settings.max_age = domain.policy.max_age;
+  settings.rua = domain.rua;
+  settings.certificate = domain.certificate;
+  settings.key = domain.key;
+  return settings;
+}
 
 std::string ServeConfig::store_url() const
 {
@@ -255,15 +289,23 @@ util::Expected<ServeConfig, std::string> load_serve_config(const std::string& pa
   return config;
 }
 
+std::optional<std::string> unsupported_domain(const DomainConfig& domain)
+{
+  if (domain.certificate.empty()) {
+    return fmt::format(
+        "[[domain]] {}: no certificate and key: certificates from ACME are not in this "
+        "version of mtasts serve; set certificate and key (PEM files, e.g. from certbot)",
+        domain.name);
+  }
+  return std::nullopt;
+}
+
 std::vector<std::string> unsupported_features(const ServeConfig& config)
 {
   std::vector<std::string> problems;
   for (const auto& domain : config.domains) {
-    if (domain.certificate.empty()) {
-      problems.push_back(fmt::format(
-          "[[domain]] {}: no certificate and key: certificates from ACME are not in this "
-          "version of mtasts serve; set certificate and key (PEM files, e.g. from certbot)",
-          domain.name));
+    if (auto problem = unsupported_domain(domain)) {
+      problems.push_back(std::move(*problem));
     }
   }
   if (config.dns_update.present) {

@@ -42,6 +42,31 @@ struct DomainConfig
   std::string policy_host() const { return "mta-sts." + name; }
 };
 
+// A domain's settings as written (a [[domain]] table, or an admin API request).
+struct DomainSettings
+{
+  std::string name;
+  std::string mode = "testing";
+  std::vector<std::string> mx;
+  std::int64_t max_age = 604800;
+  std::vector<std::string> rua;
+  std::string certificate;
+  std::string key;
+};
+
+struct FieldError
+{
+  std::string field; // "name", "mode", "mx", "max_age", "rua", "certificate"
+  std::string message;
+};
+
+// Checks `settings` as `policy new` checks a policy (strict lint; testing and enforce need an
+// mx) and builds the domain. Every problem is returned, each with the field it concerns.
+util::Expected<DomainConfig, std::vector<FieldError>> make_domain(const DomainSettings& settings);
+
+// The settings a domain was made from (make_domain() of the result gives the same domain).
+DomainSettings domain_settings(const DomainConfig& domain);
+
 struct AcmeConfig
 {
   bool present = false;
@@ -112,5 +137,7 @@ util::Expected<ServeConfig, std::string> load_serve_config(const std::string& pa
 // certificate and key (ACME issuance is not in this version), [dns_update] (RFC 2136) and
 // [hosting] (provider mode). Empty when every configured feature works.
 std::vector<std::string> unsupported_features(const ServeConfig& config);
+// The same for one domain (a domain added at run time).
+std::optional<std::string> unsupported_domain(const DomainConfig& domain);
 
 } // namespace mtasts::serve

@@ -19,6 +19,7 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <fmt/chrono.h>
@@ -56,6 +57,9 @@ constexpr std::chrono::seconds k_stop_grace{10};
 struct Site
 {
   std::string domain;
+  std::string source = "config"; // "config" (the file) or "runtime" (mtasts domains add)
+  DomainSettings settings;
+  std::int64_t forget_at = 0; // offboarding: forgotten at this time (0 = served normally)
   std::string mode;
   std::string body; // canonical policy, CRLF
   std::string id;
@@ -71,9 +75,119 @@ std::string config_path(const std::string& given)
   return given.empty() ? std::string(k_default_config_file) : given;
 }
 
-// The sites of `config` with their ids: unchanged policies keep the stored id; new or changed
-// ones get a fresh id, saved before it is returned. `changes` gets one line per new id.
+// A domain added through the admin API, as the store keeps it.
+struct RuntimeEntry
+{
+  DomainConfig domain;
+  std::int64_t forget_at = 0;
+};
+
+json::object settings_json(const DomainSettings& settings)
+{
+  json::array mx(settings.mx.begin(), settings.mx.end());
+  json::array rua(settings.rua.begin(), settings.rua.end());
+  return json::object{{"name", settings.name}, {"mode", settings.mode},
+                      {"mx", std::move(mx)},   {"max_age", settings.max_age},
+                      {"rua", std::move(rua)}, {"certificate", settings.certificate},
+                      {"key", settings.key}};
+}
+
+// Reads the fields present in `object` over `settings`; errors name the field.
+std::vector<FieldError> read_settings(const json::object& object, DomainSettings& settings)
+{
+  std::vector<FieldError> errors;
+  const auto text = [&](std::string_view key, std::string& out) {
+    if (const auto* value = object.if_contains(key)) {
+      if (value->is_string()) {
+        out = std::string(value->as_string());
+      } else {
+        errors.push_back({std::string(key), fmt::format("{} must be a string", key)});
+      }
+    }
+  };
+  const auto list = [&](std::string_view key, std::vector<std::string>& out) {
+    if (const auto* value = object.if_contains(key)) {
+      if (!value->is_array()) {
+        errors.push_back({std::string(key), fmt::format("{} must be a list of strings", key)});
+        return;
+      }
+      out.clear();
+      for (const auto& item : value->as_array()) {
+        if (!item.is_string()) {
+          errors.push_back({std::string(key), fmt::format("{} must be a list of strings", key)});
+          return;
+        }
+        out.emplace_back(item.as_string());
+      }
+    }
+  };
+  text("mode", settings.mode);
+  list("mx", settings.mx);
+  list("rua", settings.rua);
+  text("certificate", settings.certificate);
+  text("key", settings.key);
+  if (const auto* value = object.if_contains("max_age")) {
+    if (value->is_int64()) {
+      settings.max_age = value->as_int64();
+    } else if (value->is_uint64() && value->as_uint64() <= 0x7fffffffU) {
+      settings.max_age = static_cast<std::int64_t>(value->as_uint64());
+    } else {
+      errors.push_back({"max_age", "max_age must be an integer"});
+    }
+  }
+  static constexpr std::array<std::string_view, 7> k_known{"name", "mode",        "mx", "max_age",
+                                                           "rua",  "certificate", "key"};
+  for (const auto& item : object) {
+    const std::string_view key = item.key();
+    if (std::ranges::find(k_known, key) == k_known.end()) {
+      errors.push_back({std::string(key), fmt::format("unknown field \"{}\"", key)});
+    }
+  }
+  return errors;
+}
+
+// The runtime domains of the store; entries that no longer pass the checks, or that the file
+// now configures, are left out with a warning.
+std::vector<RuntimeEntry> load_runtime(const store::ServedPolicyStore& store,
+                                       const ServeConfig& config)
+{
+  std::vector<RuntimeEntry> entries;
+  auto rows = store.load_runtime_domains();
+  if (!rows) {
+    spdlog::error("{}", rows.error());
+    return entries;
+  }
+  for (const auto& row : *rows) {
+    if (std::ranges::any_of(config.domains, [&](const auto& d) { return d.name == row.name; })) {
+      spdlog::warn("{}: configured in {} and added at run time: the file wins", row.name,
+                   config.file);
+      continue;
+    }
+    boost::system::error_code ec;
+    const auto value = json::parse(row.settings, ec);
+    DomainSettings settings;
+    settings.name = row.name;
+    auto errors = ec || !value.is_object() ? std::vector<FieldError>{{"settings", "not JSON"}}
+                                           : read_settings(value.as_object(), settings);
+    auto domain =
+        errors.empty()
+            ? make_domain(settings)
+            : util::Expected<DomainConfig, std::vector<FieldError>>(util::Unexpected(errors));
+    if (!domain) {
+      spdlog::error("{}: stored settings are not valid ({}); not served", row.name,
+                    domain.error().front().message);
+      continue;
+    }
+    entries.push_back(RuntimeEntry{std::move(*domain), row.forget_at});
+  }
+  return entries;
+}
+
+// The sites of `config` and `runtime` with their ids: unchanged policies keep the stored id;
+// new or changed ones get a fresh id, saved before it is returned. `changes` gets one line per
+// new id.
 util::Expected<SiteTable, std::string> build_sites(const ServeConfig& config,
+                                                   const std::vector<RuntimeEntry>& runtime,
                                                    const store::ServedPolicyStore& store,
                                                    std::chrono::sys_seconds now,
                                                    std::vector<std::string>& changes)
@@ -87,9 +201,13 @@ util::Expected<SiteTable, std::string> build_sites(const ServeConfig& config,
     stored.emplace(row.domain, std::move(row));
   }
   SiteTable sites;
-  for (const auto& domain : config.domains) {
+  const auto add = [&](const DomainConfig& domain, std::string source,
+                       std::int64_t forget_at) -> util::Expected<bool, std::string> {
     Site site;
     site.domain = domain.name;
+    site.source = std::move(source);
+    site.settings = domain_settings(domain);
+    site.forget_at = forget_at;
     site.mode = std::string(core::mode_name(domain.policy.mode));
     site.body = core::serialize_policy(domain.policy);
     site.rua = domain.rua;
@@ -112,6 +230,17 @@ util::Expected<SiteTable, std::string> build_sites(const ServeConfig& config,
                       site.domain, site.id));
     }
     sites.emplace(domain.policy_host(), std::move(site));
+    return true;
+  };
+  for (const auto& domain : config.domains) {
+    if (auto added = add(domain, "config", 0); !added) {
+      return util::Unexpected(added.error());
+    }
+  }
+  for (const auto& entry : runtime) {
+    if (auto added = add(entry.domain, "runtime", entry.forget_at); !added) {
+      return util::Unexpected(added.error());
+    }
   }
   return sites;
 }
@@ -165,9 +294,10 @@ class ServeDaemon
 public:
   ServeDaemon(asio::io_context& io, ServeOptions options, ServeConfig config,
               std::unique_ptr<store::ServedPolicyStore> store,
-              std::unique_ptr<server::SniCertificates> sni, SiteTable sites)
+              std::unique_ptr<server::SniCertificates> sni, SiteTable sites,
+              std::vector<RuntimeEntry> runtime)
       : m_io(io), m_options(std::move(options)), m_config(std::move(config)),
-        m_store(std::move(store)), m_sni(std::move(sni)),
+        m_store(std::move(store)), m_sni(std::move(sni)), m_runtime(std::move(runtime)),
         m_ssl(SSL_CTX_up_ref(m_sni->base()) == 1 ? m_sni->base() : nullptr),
         m_sites(std::move(sites)), m_connections(io), m_admin(io, "mtasts-serve")
   {}
@@ -206,6 +336,13 @@ private:
   Awaitable<void> watch_certificates();
   void add_admin_routes();
   void reload();
+  // Serves `config`'s domains and m_runtime: new policies first, then their ids are logged.
+  util::Expected<bool, std::string> rebuild(const ServeConfig& config);
+  json::object domain_json(const std::string& host, const Site& site) const;
+  const Site* find_domain(std::string_view name) const;
+  util::Expected<bool, std::string> save_runtime(const DomainConfig& domain,
+                                                 std::int64_t forget_at);
+  Awaitable<void> forget_offboarded();
   void begin_stop();
   void log_missing_certificates() const;
 
@@ -214,6 +351,7 @@ private:
   ServeConfig m_config;
   std::unique_ptr<store::ServedPolicyStore> m_store;
   std::unique_ptr<server::SniCertificates> m_sni;
+  std::vector<RuntimeEntry> m_runtime;
   asio::ssl::context m_ssl;
   SiteTable m_sites;
   std::vector<std::unique_ptr<server::Listener>> m_listeners;
@@ -263,6 +401,7 @@ util::Expected<bool, std::string> ServeDaemon::start(const std::string& admin_to
     }
   }
   asio::co_spawn(m_io, watch_certificates(), asio::detached);
+  asio::co_spawn(m_io, forget_offboarded(), asio::detached);
   asio::co_spawn(m_io, server::handle_signals([this] { reload(); }, [this] { begin_stop(); }),
                  asio::detached);
   log_missing_certificates();
@@ -473,32 +612,186 @@ Awaitable<void> ServeDaemon::watch_certificates()
 
 void ServeDaemon::add_admin_routes()
 {
+  const auto error = [](http::status status, std::string kind, std::string message,
+                        const std::vector<FieldError>& fields = {}) {
+    json::array list;
+    for (const auto& field : fields) {
+      list.push_back(json::object{{"field", field.field}, {"message", field.message}});
+    }
+    json::object document{
+        {"error", json::object{{"kind", std::move(kind)}, {"message", std::move(message)}}}};
+    if (!fields.empty()) {
+      document["error"].as_object()["fields"] = std::move(list);
+    }
+    return server::AdminResponse{status, "application/json", json::serialize(document) + "\n"};
+  };
+  const auto ok = [](json::object document, http::status status = http::status::ok) {
+    return server::AdminResponse{status, "application/json", json::serialize(document) + "\n"};
+  };
+  m_admin.route(
+      http::verb::get, "/domains",
+      [this, ok](const server::AdminRequest&) -> Awaitable<server::AdminResponse> {
+        std::map<std::string, json::object> ordered;
+        for (const auto& [host, site] : m_sites) {
+          ordered.emplace(site.domain, domain_json(host, site));
+        }
+        json::array domains;
+        for (auto& [name, entry] : ordered) {
+          domains.push_back(std::move(entry));
+        }
+        co_return ok(json::object{{"domains", std::move(domains)}});
+      },
+      "GET /domains                 every served domain (JSON)");
+  m_admin.route(
+      http::verb::get, "/domains/show",
+      [this, ok, error](const server::AdminRequest& request) -> Awaitable<server::AdminResponse> {
+        const auto name = request.param("name").value_or("");
+        const auto* site = find_domain(name);
+        if (site == nullptr) {
+          co_return error(http::status::not_found, "unknown-domain",
+                          fmt::format("{} is not served here", name));
+        }
+        co_return ok(
+            domain_json(site->settings.name.empty() ? "" : "mta-sts." + site->domain, *site));
+      },
+      "GET /domains/show?name=D     one domain (JSON)");
+  const auto parse_body = [](const std::string& body, std::vector<FieldError>& errors) {
+    if (body.empty()) {
+      return json::object{};
+    }
+    boost::system::error_code ec;
+    auto value = json::parse(body, ec);
+    if (ec || !value.is_object()) {
+      errors.push_back({"body", "the body must be a JSON object"});
+      return json::object{};
+    }
+    return value.as_object();
+  };
+  m_admin.route(
+      http::verb::post, "/domains/add",
+      [this, ok, error,
+       parse_body](const server::AdminRequest& request) -> Awaitable<server::AdminResponse> {
+        DomainSettings settings;
+        settings.name = request.param("name").value_or("");
+        std::vector<FieldError> errors;
+        const auto body = parse_body(request.body, errors);
+        if (errors.empty()) {
+          errors = read_settings(body, settings);
+        }
+        auto domain =
+            errors.empty()
+                ? make_domain(settings)
+                : util::Expected<DomainConfig, std::vector<FieldError>>(util::Unexpected(errors));
+        if (!domain) {
+          co_return error(http::status::bad_request, "invalid",
+                          fmt::format("{}: {}", settings.name, domain.error().front().message),
+                          domain.error());
+        }
+        if (const auto* existing = find_domain(domain->name)) {
+          co_return error(http::status::conflict, "exists",
+                          fmt::format("{} is already served ({})", domain->name,
+                                      existing->source == "config"
+                                          ? "configured in " + m_config.file
+                                          : "added at run time; use set"));
+        }
+        if (auto problem = unsupported_domain(*domain)) {
+          co_return error(http::status::bad_request, "unsupported", *problem);
+        }
+        if (auto saved = save_runtime(*domain, 0); !saved) {
+          co_return error(http::status::internal_server_error, "store", saved.error());
+        }
+        const auto* site = find_domain(domain->name);
+        co_return ok(domain_json(domain->policy_host(), *site), http::status::created);
+      },
+      "POST /domains/add?name=D     add a domain; body {\"mode\",\"mx\",\"max_age\",\"rua\","
+      "\"certificate\",\"key\"}");
+  m_admin.route(
+      http::verb::post, "/domains/set",
+      [this, ok, error,
+       parse_body](const server::AdminRequest& request) -> Awaitable<server::AdminResponse> {
+        const auto name = request.param("name").value_or("");
+        const auto* site = find_domain(name);
+        if (site == nullptr) {
+          co_return error(http::status::not_found, "unknown-domain",
+                          fmt::format("{} is not served here", name));
+        }
+        if (site->source == "config") {
+          co_return error(http::status::conflict, "configured",
+                          fmt::format("{} is configured in {}: change it there and reload",
+                                      site->domain, m_config.file));
+        }
+        if (site->forget_at != 0) {
+          co_return error(http::status::conflict, "offboarding",
+                          fmt::format("{} is being removed", site->domain));
+        }
+        DomainSettings settings = site->settings;
+        std::vector<FieldError> errors;
+        const auto body = parse_body(request.body, errors);
+        if (errors.empty()) {
+          errors = read_settings(body, settings);
+        }
+        auto domain =
+            errors.empty()
+                ? make_domain(settings)
+                : util::Expected<DomainConfig, std::vector<FieldError>>(util::Unexpected(errors));
+        if (!domain) {
+          co_return error(http::status::bad_request, "invalid",
+                          fmt::format("{}: {}", settings.name, domain.error().front().message),
+                          domain.error());
+        }
+        if (auto problem = unsupported_domain(*domain)) {
+          co_return error(http::status::bad_request, "unsupported", *problem);
+        }
+        if (auto saved = save_runtime(*domain, 0); !saved) {
+          co_return error(http::status::internal_server_error, "store", saved.error());
+        }
+        co_return ok(domain_json(domain->policy_host(), *find_domain(domain->name)));
+      },
+      "POST /domains/set?name=D     change a run-time domain; body: the fields to change");
+  m_admin.route(
+      http::verb::post, "/domains/remove",
+      [this, ok, error](const server::AdminRequest& request) -> Awaitable<server::AdminResponse> {
+        const auto name = request.param("name").value_or("");
+        const auto* site = find_domain(name);
+        if (site == nullptr) {
+          co_return error(http::status::not_found, "unknown-domain",
+                          fmt::format("{} is not served here", name));
+        }
+        if (site->source == "config") {
+          co_return error(http::status::conflict, "configured",
+                          fmt::format("{} is configured in {}: remove it there and reload",
+                                      site->domain, m_config.file));
+        }
+        if (site->forget_at != 0) {
+          co_return ok(domain_json("mta-sts." + site->domain, *site));
+        }
+        // RFC 8461 §8.3: serve mode none with a new id for the old max_age, then forget.
+        DomainSettings settings = site->settings;
+        const auto old_max_age = settings.max_age;
+        settings.mode = "none";
+        auto domain = make_domain(settings);
+        if (!domain) {
+          co_return error(http::status::internal_server_error, "invalid",
+                          domain.error().front().message);
+        }
+        const auto now = std::chrono::floor<std::chrono::seconds>(m_options.clock());
+        if (auto saved = save_runtime(*domain, now.time_since_epoch().count() + old_max_age);
+            !saved) {
+          co_return error(http::status::internal_server_error, "store", saved.error());
+        }
+        spdlog::info("{}: offboarding: serving mode none until its old max_age ({} s) has "
+                     "passed, then forgotten",
+                     domain->name, old_max_age);
+        co_return ok(domain_json(domain->policy_host(), *find_domain(domain->name)));
+      },
+      "POST /domains/remove?name=D  offboard: mode none with a new id for the old max_age, "
+      "then forget");
   m_admin.route(
       http::verb::get, "/status",
       [this](const server::AdminRequest&) -> Awaitable<server::AdminResponse> {
         json::array domains;
         for (const auto& [host, site] : m_sites) {
-          json::object entry{{"name", site.domain},
-                             {"policy_host", host},
-                             {"mode", site.mode},
-                             {"id", site.id},
-                             {"changed_at", site.changed_at}};
-          const auto status = m_sni->status(host);
-          json::object certificate{{"file", site.files.certificate}};
-          if (status && status->loaded) {
-            certificate["state"] = "loaded";
-            certificate["not_after"] = status->not_after;
-            certificate["subject"] = status->subject;
-          } else {
-            certificate["state"] = status && status->error.starts_with("not loaded yet")
-                                       ? "not-loaded-yet"
-                                       : "refused";
-          }
-          if (status && !status->error.empty()) {
-            certificate["error"] = status->error;
-          }
-          entry["certificate"] = std::move(certificate);
-          domains.push_back(std::move(entry));
+          domains.push_back(domain_json(host, site));
         }
         json::object document{
             {"version", util::k_version},
@@ -575,20 +868,11 @@ void ServeDaemon::reload()
       config->store_url() != m_config.store_url()) {
     spdlog::warn("reload: listeners, the admin listener and the store change at restart only");
   }
-  std::vector<std::string> changes;
-  const auto now = std::chrono::floor<std::chrono::seconds>(m_options.clock());
-  auto sites = build_sites(*config, *m_store, now, changes);
-  if (!sites) {
-    spdlog::error("reload: {}; still serving the previous configuration", sites.error());
+  m_runtime = load_runtime(*m_store, *config);
+  if (auto rebuilt = rebuild(*config); !rebuilt) {
+    spdlog::error("reload: {}; still serving the previous configuration", rebuilt.error());
     server::notify_systemd("READY=1");
     return;
-  }
-  // New policies are served from here on; only then are their new ids announced.
-  m_sni->set_names(certificate_names(*sites));
-  m_sites = std::move(*sites);
-  // Names whose files did not change keep their loaded context; a SIGHUP rereads the files too.
-  for (const auto& change : m_sni->refresh_changed()) {
-    spdlog::info("{}", change);
   }
   const auto keep_listen = std::pair{m_config.https_listen, m_config.http_listen};
   const auto keep_admin = m_config.admin_listen;
@@ -600,12 +884,113 @@ void ServeDaemon::reload()
   m_config.store = keep_store;
   m_config.state_dir = keep_state;
   server::setup_logging(m_options.log_level.value_or(m_config.log_level));
+  spdlog::info("reloaded: {} domain(s)", m_sites.size());
+  server::notify_systemd("READY=1");
+}
+
+util::Expected<bool, std::string> ServeDaemon::rebuild(const ServeConfig& config)
+{
+  std::vector<std::string> changes;
+  const auto now = std::chrono::floor<std::chrono::seconds>(m_options.clock());
+  auto sites = build_sites(config, m_runtime, *m_store, now, changes);
+  if (!sites) {
+    return util::Unexpected(sites.error());
+  }
+  // New policies are served from here on; only then are their new ids announced.
+  m_sni->set_names(certificate_names(*sites));
+  m_sites = std::move(*sites);
+  // Names whose files did not change keep their loaded context; changed files are reread.
+  for (const auto& change : m_sni->refresh_changed()) {
+    spdlog::info("{}", change);
+  }
   for (const auto& change : changes) {
     spdlog::info("{}", change);
   }
   log_missing_certificates();
-  spdlog::info("reloaded: {} domain(s)", m_sites.size());
-  server::notify_systemd("READY=1");
+  return true;
+}
+
+const Site* ServeDaemon::find_domain(std::string_view name) const
+{
+  const auto found = m_sites.find("mta-sts." + lowercase(name));
+  return found == m_sites.end() ? nullptr : &found->second;
+}
+
+json::object ServeDaemon::domain_json(const std::string& host, const Site& site) const
+{
+  json::object entry{
+      {"name", site.domain},
+      {"source", site.source},
+      {"policy_host", host},
+      {"policy_url", fmt::format("https://{}{}", host, k_policy_path)},
+      {"mode", site.mode},
+      {"mx", json::array(site.settings.mx.begin(), site.settings.mx.end())},
+      {"max_age", site.settings.max_age},
+      {"rua", json::array(site.rua.begin(), site.rua.end())},
+      {"id", site.id},
+      {"changed_at", site.changed_at},
+      {"policy", site.body},
+      {"forget_at", site.forget_at == 0 ? json::value(nullptr) : json::value(site.forget_at)}};
+  const auto status = m_sni->status(host);
+  json::object certificate{{"file", site.files.certificate}};
+  if (status && status->loaded) {
+    certificate["state"] = "loaded";
+    certificate["not_after"] = status->not_after;
+    certificate["subject"] = status->subject;
+  } else {
+    certificate["state"] =
+        status && status->error.starts_with("not loaded yet") ? "not-loaded-yet" : "refused";
+  }
+  if (status && !status->error.empty()) {
+    certificate["error"] = status->error;
+  }
+  entry["certificate"] = std::move(certificate);
+  return entry;
+}
+
+util::Expected<bool, std::string> ServeDaemon::save_runtime(const DomainConfig& domain,
+                                                            std::int64_t forget_at)
+{
+  auto saved = m_store->save_runtime_domain(store::RuntimeDomain{
+      domain.name, json::serialize(settings_json(domain_settings(domain))), forget_at});
+  if (!saved) {
+    return saved;
+  }
+  std::erase_if(m_runtime, [&](const RuntimeEntry& e) { return e.domain.name == domain.name; });
+  m_runtime.push_back(RuntimeEntry{domain, forget_at});
+  return rebuild(m_config);
+}
+
+// RFC 8461 §8.3: an offboarded domain serves "mode: none" for its old max_age, then is
+// forgotten. Checked every 5 s.
+Awaitable<void> ServeDaemon::forget_offboarded()
+{
+  asio::steady_timer timer(m_io);
+  while (!m_stopping) {
+    timer.expires_after(std::chrono::seconds(5));
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    const auto now = std::chrono::floor<std::chrono::seconds>(m_options.clock());
+    std::vector<std::string> due;
+    for (const auto& entry : m_runtime) {
+      if (entry.forget_at != 0 && entry.forget_at <= now.time_since_epoch().count()) {
+        due.push_back(entry.domain.name);
+      }
+    }
+    for (const auto& name : due) {
+      if (auto removed = m_store->remove_runtime_domain(name); !removed) {
+        spdlog::error("{}", removed.error());
+        continue;
+      }
+      std::erase_if(m_runtime, [&](const RuntimeEntry& e) { return e.domain.name == name; });
+      spdlog::info("{}: offboarding done (its old max_age has passed): forgotten", name);
+    }
+    if (!due.empty()) {
+      if (auto rebuilt = rebuild(m_config); !rebuilt) {
+        spdlog::error("{}", rebuilt.error());
+      }
+    }
+  }
 }
 
 void ServeDaemon::begin_stop()
@@ -643,9 +1028,6 @@ util::Expected<Prepared, std::vector<std::string>> prepare(const ServeOptions& o
     config->log_level = *options.log_level;
   }
   problems = unsupported_features(*config);
-  if (config->domains.empty()) {
-    problems.emplace_back("no [[domain]] is configured: there is nothing to serve");
-  }
   Prepared prepared;
   if (!config->admin_listen.empty()) {
     const auto address = server::parse_listen_address(config->admin_listen);
@@ -741,7 +1123,8 @@ int run_serve(const ServeOptions& options, std::ostream& out, std::ostream& err)
   }
   std::vector<std::string> changes;
   const auto now = std::chrono::floor<std::chrono::seconds>(options.clock());
-  auto sites = build_sites(config, *prepared->store, now, changes);
+  auto runtime = load_runtime(*prepared->store, config);
+  auto sites = build_sites(config, runtime, *prepared->store, now, changes);
   if (!sites) {
     report(sites.error());
     return 1;
@@ -749,7 +1132,7 @@ int run_serve(const ServeOptions& options, std::ostream& out, std::ostream& err)
   (*sni)->set_names(certificate_names(*sites));
   asio::io_context io(1);
   ServeDaemon daemon(io, options, std::move(config), std::move(prepared->store), std::move(*sni),
-                     std::move(*sites));
+                     std::move(*sites), std::move(runtime));
   if (auto started = daemon.start(prepared->admin_token); !started) {
     report(started.error());
     return 1;

@@ -240,7 +240,7 @@ net::Awaitable<void> exchange(typename Protocol::endpoint endpoint,
 } // namespace
 
 AdminReply admin_request(std::string_view address, std::string_view token, http::verb method,
-                         std::string target, std::chrono::milliseconds timeout)
+                         std::string target, std::chrono::milliseconds timeout, std::string body)
 {
   AdminReply reply;
   auto parsed = parse_listen_address(address);
@@ -253,6 +253,10 @@ AdminReply admin_request(std::string_view address, std::string_view token, http:
   request.set(http::field::user_agent, "mtasts");
   if (!token.empty()) {
     request.set(http::field::authorization, "Bearer " + std::string(token));
+  }
+  if (!body.empty()) {
+    request.set(http::field::content_type, "application/json");
+    request.body() = std::move(body);
   }
   request.prepare_payload();
   asio::io_context io;

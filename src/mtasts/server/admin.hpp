@@ -103,9 +103,11 @@ struct AdminReply
 };
 
 // One request to an admin listener at `address` ("IP:PORT", "[IPv6]:PORT" or "unix:/path"),
-// with the bearer `token` when not empty. Everything within `timeout`.
+// with the bearer `token` when not empty, and `body` (JSON) when not empty. Everything within
+// `timeout`.
 AdminReply admin_request(std::string_view address, std::string_view token, http::verb method,
                          std::string target,
-                         std::chrono::milliseconds timeout = std::chrono::seconds(30));
+                         std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                         std::string body = {});
 
 } // namespace mtasts::server

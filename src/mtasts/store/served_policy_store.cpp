@@ -7,10 +7,19 @@ namespace mtasts::store {
 
 namespace {
 
-constexpr int k_schema_version = 1;
+// Version 1: served_policies; version 2 adds runtime_domains. Statements are idempotent, so a
+// file of any older version reaches the current one.
+constexpr int k_schema_version = 2;
 constexpr const char* k_schema =
     "CREATE TABLE IF NOT EXISTS served_policies(domain TEXT PRIMARY KEY, policy TEXT NOT NULL,"
-    " id TEXT NOT NULL, changed_at INTEGER NOT NULL)";
+    " id TEXT NOT NULL, changed_at INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS runtime_domains(name TEXT PRIMARY KEY, settings TEXT NOT NULL,"
+    " forget_at INTEGER NOT NULL DEFAULT 0)";
+
+void bind(sqlite3_stmt* statement, int index, const std::string& text)
+{
+  sqlite3_bind_text(statement, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+}
 
 std::string column_text(sqlite3_stmt* statement, int column)
 {
@@ -140,6 +149,59 @@ util::Expected<bool, std::string> ServedPolicyStore::remove(const std::string& d
     return util::Unexpected(m_state->error("delete " + domain));
   }
   return true;
+}
+
+util::Expected<std::vector<RuntimeDomain>, std::string>
+ServedPolicyStore::load_runtime_domains() const
+{
+  auto statement =
+      m_state->prepare("SELECT name, settings, forget_at FROM runtime_domains ORDER BY name");
+  if (!statement) {
+    return util::Unexpected(statement.error());
+  }
+  std::vector<RuntimeDomain> rows;
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(statement->get())) == SQLITE_ROW) {
+    rows.push_back(RuntimeDomain{column_text(statement->get(), 0), column_text(statement->get(), 1),
+                                 sqlite3_column_int64(statement->get(), 2)});
+  }
+  if (rc != SQLITE_DONE) {
+    return util::Unexpected(m_state->error("read runtime domains"));
+  }
+  return rows;
+}
+
+util::Expected<bool, std::string>
+ServedPolicyStore::save_runtime_domain(const RuntimeDomain& domain) const
+{
+  auto statement =
+      m_state->prepare("INSERT INTO runtime_domains(name, settings, forget_at) VALUES(?1, ?2, ?3)"
+                       " ON CONFLICT(name) DO UPDATE SET settings = excluded.settings,"
+                       " forget_at = excluded.forget_at");
+  if (!statement) {
+    return util::Unexpected(statement.error());
+  }
+  bind(statement->get(), 1, domain.name);
+  bind(statement->get(), 2, domain.settings);
+  sqlite3_bind_int64(statement->get(), 3, domain.forget_at);
+  if (sqlite3_step(statement->get()) != SQLITE_DONE) {
+    return util::Unexpected(m_state->error("write runtime domain " + domain.name));
+  }
+  return true;
+}
+
+util::Expected<bool, std::string>
+ServedPolicyStore::remove_runtime_domain(const std::string& name) const
+{
+  auto statement = m_state->prepare("DELETE FROM runtime_domains WHERE name = ?1");
+  if (!statement) {
+    return util::Unexpected(statement.error());
+  }
+  bind(statement->get(), 1, name);
+  if (sqlite3_step(statement->get()) != SQLITE_DONE) {
+    return util::Unexpected(m_state->error("delete runtime domain " + name));
+  }
+  return remove(name);
 }
 
 } // namespace mtasts::store

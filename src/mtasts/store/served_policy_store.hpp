@@ -23,6 +23,18 @@ struct ServedPolicy
   friend bool operator==(const ServedPolicy&, const ServedPolicy&) = default;
 };
 
+// A domain added at run time (`mtasts domains add`), not in the configuration file: its settings
+// as the serve job writes them (JSON text; the store does not read it), and when an offboarded
+// domain is to be forgotten (0 while it is served normally).
+struct RuntimeDomain
+{
+  std::string name;
+  std::string settings;
+  std::int64_t forget_at = 0;
+
+  friend bool operator==(const RuntimeDomain&, const RuntimeDomain&) = default;
+};
+
 class ServedPolicyStore
 {
 public:
@@ -36,6 +48,11 @@ public:
   util::Expected<std::vector<ServedPolicy>, std::string> load_all() const;
   util::Expected<bool, std::string> save(const ServedPolicy& policy) const;
   util::Expected<bool, std::string> remove(const std::string& domain) const;
+
+  util::Expected<std::vector<RuntimeDomain>, std::string> load_runtime_domains() const;
+  util::Expected<bool, std::string> save_runtime_domain(const RuntimeDomain& domain) const;
+  // Forgets the domain: its settings and its served policy row.
+  util::Expected<bool, std::string> remove_runtime_domain(const std::string& name) const;
 
 private:
   struct State;
