@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../world/pki.hpp"
@@ -70,6 +71,12 @@ public:
                       "@ IN MX 10 mx1." + domain + ".", "mx1 IN A 127.0.0.20"};
       zones.push_back(zone);
     }
+    // omega's policy host points where nothing listens: ACME validation fails there.
+    testworld::Zone omega;
+    omega.origin = "omega.test";
+    omega.records = {"_mta-sts IN TXT \"v=STSv1; id=1\"", "mta-sts IN A 127.0.0.41",
+                     "@ IN MX 10 mx1.omega.test.", "mx1 IN A 127.0.0.20"};
+    zones.push_back(omega);
     auto nsd = testworld::Nsd::start(w.scratch.path() / "dns", zones);
     ASSERT_TRUE(nsd) << nsd.error();
     w.nsd.emplace(std::move(*nsd));
@@ -104,26 +111,30 @@ struct DomainSpec
   std::string key;
 };
 
-void write_config(const std::vector<DomainSpec>& domains, const std::string& serve_extra = "")
+void write_config(const std::vector<DomainSpec>& domains, const std::string& serve_extra = "",
+                  const std::string& tables = "")
 {
   std::ofstream out(config_path());
   out << "[serve]\nhttps_listen = [\"" << k_serve_address << ":443\"]\nhttp_listen = [\""
       << k_serve_address << ":80\"]\nstate_dir = \"" << g_world->state.string()
       << "\"\nheader_timeout = \"2s\"\nidle_timeout = \"3s\"\n"
-      << serve_extra << "\n[admin]\nlisten = \"" << k_admin << "\"\n";
+      << serve_extra << "\n[admin]\nlisten = \"" << k_admin << "\"\n"
+      << tables << "\n";
   for (const auto& d : domains) {
     const auto& files = g_world->certificates[d.name];
     out << "[[domain]]\nname = \"" << d.name << "\"\nmode = \"" << d.mode << "\"\nmx = [\"" << d.mx
-        << "." << d.name << "\"]\nmax_age = 86400\nrua = [\"mailto:tlsrpt@" << d.name
-        << "\"]\ncertificate = \""
-        << (d.certificate.empty() ? files.certificate.string() : d.certificate) << "\"\nkey = \""
-        << (d.key.empty() ? files.key.string() : d.key) << "\"\n";
+        << "." << d.name << "\"]\nmax_age = 86400\nrua = [\"mailto:tlsrpt@" << d.name << "\"]\n";
+    if (d.certificate != "acme") {
+      out << "certificate = \""
+          << (d.certificate.empty() ? files.certificate.string() : d.certificate) << "\"\nkey = \""
+          << (d.key.empty() ? files.key.string() : d.key) << "\"\n";
+    }
   }
 }
 
-std::string log_tail()
+std::string log_tail(const std::string& name = "serve.log")
 {
-  std::ifstream in(g_world->scratch.path() / "serve.log");
+  std::ifstream in(g_world->scratch.path() / name);
   std::stringstream text;
   text << in.rdbuf();
   const auto all = text.str();
@@ -134,12 +145,12 @@ struct Serve
 {
   std::optional<testworld::Process> process;
 
-  static Serve start()
+  static Serve start(const std::string& log = "serve.log")
   {
     Serve serve;
     auto process = testworld::Process::start(
         {MTASTS_BINARY, "serve", "--config", config_path().string(), "--log-level", "debug"},
-        g_world->scratch.path() / "serve.log");
+        g_world->scratch.path() / log);
     EXPECT_TRUE(process) << process.error();
     if (process) {
       serve.process.emplace(std::move(*process));
@@ -521,7 +532,8 @@ TEST(Serve, CheckConfigNamesEveryProblem)
       << g_world->certificates["alpha.test"].key.string() << "\"\n";
   const auto bad = mtasts({"serve", "--config", config_path().string(), "--check-config"});
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_NE(bad.err.find("delta.test: no certificate and key"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("delta.test: no certificate and key, and no [acme]"), std::string::npos)
+      << bad.err;
   EXPECT_NE(bad.err.find("does not cover mta-sts.epsilon.test"), std::string::npos) << bad.err;
 }
 
@@ -586,6 +598,156 @@ TEST(Serve, DomainsAreManagedAtRunTimeThroughTheAdminApi)
   EXPECT_NE(removed.out.find("\"forget_at\":"), std::string::npos);
   EXPECT_TRUE(wait_until([] { return served_id("delta.test").empty(); }, 20s)) << log_tail();
   EXPECT_EQ(served_fingerprint("mta-sts.delta.test"), "");
+}
+
+// --- ACME against pebble (Debian's package): the real protocol, both challenges, badNonce
+// (pebble rejects 40% of nonces here), a failed validation, a restart, a renewal.
+
+struct Pebble
+{
+  std::optional<testworld::Process> process;
+  std::filesystem::path root; // pebble's issuing root, fetched from its management API
+
+  static Pebble start()
+  {
+    Pebble pebble;
+    const auto directory = g_world->scratch.path() / "pebble";
+    std::filesystem::create_directories(directory);
+    auto files = g_world->ca->issue(
+        "pebble", testworld::CertificateRequest{"localhost", {"localhost"}, {"127.0.0.1"}});
+    EXPECT_TRUE(files);
+    std::ofstream(directory / "pebble.json")
+        << R"({"pebble":{"listenAddress":"127.0.0.1:14000",)"
+        << R"("managementListenAddress":"127.0.0.1:15000","certificate":")"
+        << files->certificate.string() << R"(","privateKey":")" << files->key.string()
+        << R"(","httpPort":80,"tlsPort":443,"ocspResponderURL":"",)"
+        << R"("externalAccountBindingRequired":false}})";
+    ::setenv("PEBBLE_VA_NOSLEEP", "1", 1);
+    ::setenv("PEBBLE_WFE_NONCEREJECT", "40", 1);
+    auto process = testworld::Process::start(
+        {"pebble", "-config", (directory / "pebble.json").string(), "-dnsserver", "127.0.0.53:53"},
+        directory / "pebble.log");
+    ::unsetenv("PEBBLE_WFE_NONCEREJECT");
+    EXPECT_TRUE(process) << process.error();
+    pebble.process.emplace(std::move(*process));
+    EXPECT_TRUE(testworld::wait_for_tcp("127.0.0.1", 14000, 10s));
+    EXPECT_TRUE(testworld::wait_for_tcp("127.0.0.1", 15000, 10s));
+    pebble.root = directory / "root.pem";
+    const auto fetched =
+        run({"curl", "-sS", "-k", "-o", pebble.root.string(), "https://127.0.0.1:15000/roots/0"});
+    EXPECT_EQ(fetched.exit_code, 0) << fetched.err;
+    return pebble;
+  }
+};
+
+std::string acme_table(const std::string& challenge, const std::string& renew_before = "30d")
+{
+  return "[acme]\ndirectory = \"https://127.0.0.1:14000/dir\"\nemail = \"hostmaster@alpha.test\"\n"
+         "ca_file = \"" +
+         g_world->ca->ca_file().string() + "\"\nchallenge = \"" + challenge +
+         "\"\nrenew_before = \"" + renew_before + "\"\n";
+}
+
+std::string acme_state(const std::string& domain)
+{
+  const auto status = admin_status();
+  if (const auto* domains = status.if_contains("domains")) {
+    for (const auto& d : domains->as_array()) {
+      if (d.as_object().at("name").as_string() == domain) {
+        const auto& certificate = d.as_object().at("certificate").as_object();
+        if (const auto* acme = certificate.if_contains("acme")) {
+          return std::string(acme->as_string());
+        }
+      }
+    }
+  }
+  return {};
+}
+
+// curl of the policy, trusting pebble's root only.
+int fetch_with_root(const std::string& domain, const std::filesystem::path& root)
+{
+  const auto result =
+      run({"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5", "--cacert",
+           root.string(), "--resolve", "mta-sts." + domain + ":443:" + k_serve_address,
+           "https://mta-sts." + domain + "/.well-known/mta-sts.txt"});
+  return std::atoi(result.out.c_str());
+}
+
+std::size_t count_of(const std::string& text, const std::string& what)
+{
+  std::size_t count = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+TEST(ServeAcme, CertificatesFromPebbleByBothChallengesRenewedAndReused)
+{
+  auto pebble = Pebble::start();
+  std::filesystem::remove_all(g_world->state / "acme");
+  const auto state = g_world->state;
+  // tls-alpn-01 on the HTTPS listener; omega cannot be validated.
+  write_config({{"alpha.test", "enforce", "acme"}, {"omega.test", "enforce", "acme"}}, "",
+               acme_table("tls-alpn-01"));
+  std::string first;
+  {
+    auto serve = Serve::start("acme.log");
+    EXPECT_TRUE(wait_until([&] { return fetch_with_root("alpha.test", pebble.root) == 200; }, 60s))
+        << log_tail("acme.log");
+    EXPECT_EQ(acme_state("alpha.test"), "issued");
+    first = served_fingerprint("mta-sts.alpha.test");
+    EXPECT_NE(first, "");
+    // The key files are the daemon's alone.
+    struct stat info
+    {};
+    ASSERT_EQ(::stat((state / "acme/certs/mta-sts.alpha.test.key").c_str(), &info), 0);
+    EXPECT_EQ(info.st_mode & 0777, 0600U);
+    ASSERT_EQ(::stat((state / "acme/account.key").c_str(), &info), 0);
+    EXPECT_EQ(info.st_mode & 0777, 0600U);
+    // badNonce answers were retried (pebble rejected 40% of nonces).
+    EXPECT_GT(admin_status().at("acme_bad_nonce_retries").as_int64(), 0);
+    // A failed validation: said so in the status and the log; the name stays refused.
+    EXPECT_TRUE(wait_until([] { return acme_state("omega.test").starts_with("error:"); }, 60s))
+        << log_tail("acme.log");
+    EXPECT_EQ(served_fingerprint("mta-sts.omega.test"), "");
+    EXPECT_NE(log_tail("acme.log").find("mta-sts.omega.test: no certificate:"), std::string::npos);
+    // The issued certificate satisfies an RFC 8461 sender that trusts pebble's root.
+    const auto check = mtasts({"check", "alpha.test", "--no-smtp", "--dns-server", "127.0.0.53",
+                               "--ca-file", pebble.root.string()});
+    EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  }
+  // A restart reuses the account and the certificate: no new order for alpha.
+  const auto orders_before = count_of(log_tail("acme.log"), "mta-sts.alpha.test: ordering");
+  write_config({{"alpha.test", "enforce", "acme"}}, "", acme_table("tls-alpn-01"));
+  {
+    auto serve = Serve::start("acme.log");
+    std::this_thread::sleep_for(2s);
+    EXPECT_EQ(served_fingerprint("mta-sts.alpha.test"), first);
+    EXPECT_EQ(count_of(log_tail("acme.log"), "mta-sts.alpha.test: ordering"), orders_before);
+    EXPECT_EQ(acme_state("alpha.test"), "issued");
+  }
+  // Renewal: with renew_before longer than what is left, the certificate is replaced.
+  write_config({{"alpha.test", "enforce", "acme"}}, "", acme_table("tls-alpn-01", "36500d"));
+  {
+    auto serve = Serve::start("acme.log");
+    EXPECT_TRUE(wait_until(
+        [&] {
+          const auto now = served_fingerprint("mta-sts.alpha.test");
+          return !now.empty() && now != first;
+        },
+        60s))
+        << log_tail("acme.log");
+  }
+  // http-01 on the plain-HTTP listener.
+  write_config({{"beta.test", "enforce", "acme"}}, "", acme_table("http-01"));
+  {
+    auto serve = Serve::start("acme.log");
+    EXPECT_TRUE(wait_until([&] { return fetch_with_root("beta.test", pebble.root) == 200; }, 60s))
+        << log_tail("acme.log");
+    EXPECT_EQ(acme_state("beta.test"), "issued");
+  }
 }
 
 } // namespace

@@ -197,20 +197,28 @@ mx = ["mx.a.test"]
 
 TEST_F(ServeConfigFile, WhatThisVersionCannotDoIsNamed)
 {
-  const auto config = load(R"(
+  const auto with_acme = load(R"(
+[serve]
+http_listen = []
 [acme]
 directory = "https://127.0.0.1:14000/dir"
+challenge = "http-01"
 [dns_update]
 server = "127.0.0.1"
 [[domain]]
 name = "a.test"
 mx = ["mx.a.test"]
 )");
-  ASSERT_TRUE(config) << config.error();
-  const auto problems = serve::unsupported_features(*config);
+  ASSERT_TRUE(with_acme) << with_acme.error();
+  const auto problems = serve::unsupported_features(*with_acme);
   ASSERT_EQ(problems.size(), 2U);
-  EXPECT_NE(problems[0].find("a.test: no certificate and key"), std::string::npos);
-  EXPECT_NE(problems[1].find("[dns_update]"), std::string::npos);
+  EXPECT_NE(problems[0].find("http-01 needs an http_listen"), std::string::npos) << problems[0];
+  EXPECT_NE(problems[1].find("[dns_update]"), std::string::npos) << problems[1];
+  const auto without = load("[[domain]]\nname = \"a.test\"\nmx = [\"mx.a.test\"]\n");
+  ASSERT_TRUE(without) << without.error();
+  const auto missing = serve::unsupported_features(*without);
+  ASSERT_EQ(missing.size(), 1U);
+  EXPECT_NE(missing[0].find("a.test: no certificate and key, and no [acme]"), std::string::npos);
 }
 
 } // namespace

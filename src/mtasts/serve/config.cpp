@@ -289,13 +289,12 @@ util::Expected<ServeConfig, std::string> load_serve_config(const std::string& pa
   return config;
 }
 
-std::optional<std::string> unsupported_domain(const DomainConfig& domain)
+std::optional<std::string> unsupported_domain(const DomainConfig& domain, bool acme_configured)
 {
-  if (domain.certificate.empty()) {
-    return fmt::format(
-        "[[domain]] {}: no certificate and key: certificates from ACME are not in this "
-        "version of mtasts serve; set certificate and key (PEM files, e.g. from certbot)",
-        domain.name);
+  if (domain.certificate.empty() && !acme_configured) {
+    return fmt::format("[[domain]] {}: no certificate and key, and no [acme] to get one: set "
+                       "certificate and key (PEM files, e.g. from certbot) or configure [acme]",
+                       domain.name);
   }
   return std::nullopt;
 }
@@ -304,8 +303,18 @@ std::vector<std::string> unsupported_features(const ServeConfig& config)
 {
   std::vector<std::string> problems;
   for (const auto& domain : config.domains) {
-    if (auto problem = unsupported_domain(domain)) {
+    if (auto problem = unsupported_domain(domain, config.acme.present)) {
       problems.push_back(std::move(*problem));
+    }
+  }
+  if (config.acme.present) {
+    if (config.acme.directory.empty()) {
+      problems.emplace_back("[acme] directory: the ACME server's directory URL is required");
+    } else if (!config.acme.directory.starts_with("https://")) {
+      problems.emplace_back("[acme] directory: expected an https:// URL");
+    }
+    if (config.acme.challenge == "http-01" && config.http_listen.empty()) {
+      problems.emplace_back("[acme] challenge http-01 needs an http_listen listener (port 80)");
     }
   }
   if (config.dns_update.present) {

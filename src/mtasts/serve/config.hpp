@@ -133,11 +133,12 @@ struct ServeConfig
 util::Expected<ServeConfig, std::string> load_serve_config(const std::string& path,
                                                            bool must_exist);
 
-// What this version cannot do with the configuration, one message per problem: a domain without
-// certificate and key (ACME issuance is not in this version), [dns_update] (RFC 2136) and
-// [hosting] (provider mode). Empty when every configured feature works.
+// What this configuration cannot do, one message per problem: a domain without certificate and
+// key when there is no [acme]; an [acme] without directory, or http-01 without http_listen;
+// [dns_update] (RFC 2136) and [hosting] (provider mode), not in this version. Empty when every
+// configured feature works.
 std::vector<std::string> unsupported_features(const ServeConfig& config);
 // The same for one domain (a domain added at run time).
-std::optional<std::string> unsupported_domain(const DomainConfig& domain);
+std::optional<std::string> unsupported_domain(const DomainConfig& domain, bool acme_configured);
 
 } // namespace mtasts::serve

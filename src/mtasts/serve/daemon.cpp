@@ -1,5 +1,6 @@
 #include <mtasts/core/policy.hpp>
 #include <mtasts/core/sts_record.hpp>
+#include <mtasts/serve/acme_manager.hpp>
 #include <mtasts/serve/daemon.hpp>
 #include <mtasts/serve/policy_host.hpp>
 #include <mtasts/serve/records.hpp>
@@ -60,6 +61,7 @@ struct Site
   std::string source = "config"; // "config" (the file) or "runtime" (mtasts domains add)
   DomainSettings settings;
   std::int64_t forget_at = 0; // offboarding: forgotten at this time (0 = served normally)
+  bool acme = false;          // the certificate comes from ACME
   std::string mode;
   std::string body; // canonical policy, CRLF
   std::string id;
@@ -186,11 +188,10 @@ std::vector<RuntimeEntry> load_runtime(const store::ServedPolicyStore& store,
 // The sites of `config` and `runtime` with their ids: unchanged policies keep the stored id;
 // new or changed ones get a fresh id, saved before it is returned. `changes` gets one line per
 // new id.
-util::Expected<SiteTable, std::string> build_sites(const ServeConfig& config,
-                                                   const std::vector<RuntimeEntry>& runtime,
-                                                   const store::ServedPolicyStore& store,
-                                                   std::chrono::sys_seconds now,
-                                                   std::vector<std::string>& changes)
+util::Expected<SiteTable, std::string>
+build_sites(const ServeConfig& config, const std::vector<RuntimeEntry>& runtime,
+            const store::ServedPolicyStore& store, std::chrono::sys_seconds now,
+            std::vector<std::string>& changes, const AcmeManager* acme)
 {
   auto rows = store.load_all();
   if (!rows) {
@@ -212,6 +213,10 @@ util::Expected<SiteTable, std::string> build_sites(const ServeConfig& config,
     site.body = core::serialize_policy(domain.policy);
     site.rua = domain.rua;
     site.files = server::CertificateFiles{domain.certificate, domain.key};
+    if (domain.certificate.empty() && acme != nullptr) {
+      site.files = acme->files_for(domain.policy_host());
+      site.acme = true;
+    }
     const auto found = stored.find(domain.name);
     if (found != stored.end() && found->second.policy == site.body) {
       site.id = found->second.id;
@@ -243,6 +248,18 @@ util::Expected<SiteTable, std::string> build_sites(const ServeConfig& config,
     }
   }
   return sites;
+}
+
+// The policy hosts whose certificates come from ACME.
+std::vector<std::string> acme_hosts(const SiteTable& sites)
+{
+  std::vector<std::string> hosts;
+  for (const auto& [host, site] : sites) {
+    if (site.acme) {
+      hosts.push_back(host);
+    }
+  }
+  return hosts;
 }
 
 std::map<std::string, server::CertificateFiles, std::less<>>
@@ -295,9 +312,10 @@ public:
   ServeDaemon(asio::io_context& io, ServeOptions options, ServeConfig config,
               std::unique_ptr<store::ServedPolicyStore> store,
               std::unique_ptr<server::SniCertificates> sni, SiteTable sites,
-              std::vector<RuntimeEntry> runtime)
+              std::vector<RuntimeEntry> runtime, std::unique_ptr<AcmeManager> acme)
       : m_io(io), m_options(std::move(options)), m_config(std::move(config)),
-        m_store(std::move(store)), m_sni(std::move(sni)), m_runtime(std::move(runtime)),
+        m_store(std::move(store)), m_sni(std::move(sni)), m_acme(std::move(acme)),
+        m_runtime(std::move(runtime)),
         m_ssl(SSL_CTX_up_ref(m_sni->base()) == 1 ? m_sni->base() : nullptr),
         m_sites(std::move(sites)), m_connections(io), m_admin(io, "mtasts-serve")
   {}
@@ -351,6 +369,7 @@ private:
   ServeConfig m_config;
   std::unique_ptr<store::ServedPolicyStore> m_store;
   std::unique_ptr<server::SniCertificates> m_sni;
+  std::unique_ptr<AcmeManager> m_acme; // null without [acme]
   std::vector<RuntimeEntry> m_runtime;
   asio::ssl::context m_ssl;
   SiteTable m_sites;
@@ -401,6 +420,9 @@ util::Expected<bool, std::string> ServeDaemon::start(const std::string& admin_to
     }
   }
   asio::co_spawn(m_io, watch_certificates(), asio::detached);
+  if (m_acme) {
+    asio::co_spawn(m_io, m_acme->run(), asio::detached);
+  }
   asio::co_spawn(m_io, forget_offboarded(), asio::detached);
   asio::co_spawn(m_io, server::handle_signals([this] { reload(); }, [this] { begin_stop(); }),
                  asio::detached);
@@ -418,6 +440,9 @@ void ServeDaemon::log_missing_certificates() const
 {
   for (const auto& [host, site] : m_sites) {
     std::error_code ec;
+    if (site.acme) {
+      continue; // the ACME manager says what it does for these
+    }
     if (!std::filesystem::exists(site.files.certificate, ec) ||
         !std::filesystem::exists(site.files.key, ec)) {
       spdlog::warn("{}: certificate {} or key {} does not exist: handshakes for {} are refused "
@@ -568,6 +593,12 @@ Awaitable<void> ServeDaemon::https_session(tcp::socket socket, asio::ip::address
   if (ec) {
     spdlog::debug("TLS handshake with {} failed: {}", slot.address.to_string(), ec.message());
   } else {
+    if (server::SniCertificates::answered_challenge(stream.native_handle())) {
+      // RFC 8737 §3: the handshake was the tls-alpn-01 answer; nothing else is served on it.
+      lowest.close();
+      m_connections.remove(id);
+      co_return;
+    }
     const char* requested = SSL_get_servername(stream.native_handle(), TLSEXT_NAMETYPE_host_name);
     const std::string server_name = lowercase(requested == nullptr ? "" : requested);
     co_await exchanges(stream, lowest, id, [this, &server_name](const auto& request) {
@@ -586,8 +617,17 @@ Awaitable<void> ServeDaemon::http_session(tcp::socket socket, asio::ip::address 
   ClientSlot slot(this, client);
   beast::tcp_stream stream(std::move(socket));
   const auto id = m_connections.add([&stream] { stream.close(); });
-  co_await exchanges(stream, stream, id,
-                     [](const auto& /*request*/) { return answer_plain_http_request(); });
+  co_await exchanges(stream, stream, id, [this](const auto& request) {
+    // RFC 8555 §8.3: http-01 answers come from the plain-HTTP listener.
+    constexpr std::string_view k_challenge_path = "/.well-known/acme-challenge/";
+    const std::string_view target = request.target();
+    if (m_acme && request.method() == http::verb::get && target.starts_with(k_challenge_path)) {
+      if (auto answer = m_acme->http01_answer(target.substr(k_challenge_path.size()))) {
+        return PolicyResponse{200, "application/octet-stream", *answer, "", "no-store"};
+      }
+    }
+    return answer_plain_http_request();
+  });
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
   stream.close();
@@ -694,7 +734,7 @@ void ServeDaemon::add_admin_routes()
                                           ? "configured in " + m_config.file
                                           : "added at run time; use set"));
         }
-        if (auto problem = unsupported_domain(*domain)) {
+        if (auto problem = unsupported_domain(*domain, m_acme != nullptr)) {
           co_return error(http::status::bad_request, "unsupported", *problem);
         }
         if (auto saved = save_runtime(*domain, 0); !saved) {
@@ -739,7 +779,7 @@ void ServeDaemon::add_admin_routes()
                           fmt::format("{}: {}", settings.name, domain.error().front().message),
                           domain.error());
         }
-        if (auto problem = unsupported_domain(*domain)) {
+        if (auto problem = unsupported_domain(*domain, m_acme != nullptr)) {
           co_return error(http::status::bad_request, "unsupported", *problem);
         }
         if (auto saved = save_runtime(*domain, 0); !saved) {
@@ -799,6 +839,8 @@ void ServeDaemon::add_admin_routes()
             {"connections", m_connections.size()},
             {"requests", m_requests},
             {"refused_connections", m_refused_connections},
+            {"acme_bad_nonce_retries",
+             m_acme ? json::value(m_acme->bad_nonce_retries()) : json::value(nullptr)},
             {"refused_handshakes", json::object{{"unknown_name", m_sni->refused_unknown()},
                                                 {"no_sni", m_sni->refused_no_sni()},
                                                 {"no_certificate", m_sni->refused_unloadable()}}}};
@@ -892,12 +934,15 @@ util::Expected<bool, std::string> ServeDaemon::rebuild(const ServeConfig& config
 {
   std::vector<std::string> changes;
   const auto now = std::chrono::floor<std::chrono::seconds>(m_options.clock());
-  auto sites = build_sites(config, m_runtime, *m_store, now, changes);
+  auto sites = build_sites(config, m_runtime, *m_store, now, changes, m_acme.get());
   if (!sites) {
     return util::Unexpected(sites.error());
   }
   // New policies are served from here on; only then are their new ids announced.
   m_sni->set_names(certificate_names(*sites));
+  if (m_acme) {
+    m_acme->set_names(acme_hosts(*sites));
+  }
   m_sites = std::move(*sites);
   // Names whose files did not change keep their loaded context; changed files are reread.
   for (const auto& change : m_sni->refresh_changed()) {
@@ -940,6 +985,9 @@ json::object ServeDaemon::domain_json(const std::string& host, const Site& site)
   } else {
     certificate["state"] =
         status && status->error.starts_with("not loaded yet") ? "not-loaded-yet" : "refused";
+  }
+  if (site.acme) {
+    certificate["acme"] = m_acme->state(host);
   }
   if (status && !status->error.empty()) {
     certificate["error"] = status->error;
@@ -1005,6 +1053,9 @@ void ServeDaemon::begin_stop()
     listener->close();
   }
   m_admin.close();
+  if (m_acme) {
+    m_acme->stop();
+  }
   m_connections.drain(k_stop_grace, [this] { m_io.stop(); });
 }
 
@@ -1121,18 +1172,30 @@ int run_serve(const ServeOptions& options, std::ostream& out, std::ostream& err)
     report(sni.error());
     return 1;
   }
+  asio::io_context io(1);
+  std::unique_ptr<AcmeManager> acme;
+  if (config.acme.present) {
+    auto created = AcmeManager::create(io, config.acme, config.state_dir, **sni, options.clock);
+    if (!created) {
+      report(created.error());
+      return 1;
+    }
+    acme = std::move(*created);
+  }
   std::vector<std::string> changes;
   const auto now = std::chrono::floor<std::chrono::seconds>(options.clock());
   auto runtime = load_runtime(*prepared->store, config);
-  auto sites = build_sites(config, runtime, *prepared->store, now, changes);
+  auto sites = build_sites(config, runtime, *prepared->store, now, changes, acme.get());
   if (!sites) {
     report(sites.error());
     return 1;
   }
   (*sni)->set_names(certificate_names(*sites));
-  asio::io_context io(1);
+  if (acme) {
+    acme->set_names(acme_hosts(*sites));
+  }
   ServeDaemon daemon(io, options, std::move(config), std::move(prepared->store), std::move(*sni),
-                     std::move(*sites), std::move(runtime));
+                     std::move(*sites), std::move(runtime), std::move(acme));
   if (auto started = daemon.start(prepared->admin_token); !started) {
     report(started.error());
     return 1;

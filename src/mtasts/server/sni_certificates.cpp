@@ -97,6 +97,7 @@ util::Expected<std::unique_ptr<SniCertificates>, std::string> SniCertificates::c
   SSL_CTX_callback_ctrl(self->m_base.get(), SSL_CTRL_SET_TLSEXT_SERVERNAME_CB,
                         reinterpret_cast<void (*)()>(callback));
   SSL_CTX_set_tlsext_servername_arg(self->m_base.get(), self.get());
+  SSL_CTX_set_client_hello_cb(self->m_base.get(), &SniCertificates::on_client_hello, self.get());
   return self;
 }
 
@@ -192,9 +193,94 @@ std::vector<std::string> SniCertificates::refresh_changed()
   return changes;
 }
 
+namespace {
+
+// Marks a session switched to a challenge context by the ClientHello callback.
+int challenge_index()
+{
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+// The host name of the server_name extension (RFC 6066 §3), "" when absent or malformed.
+std::string client_hello_server_name(SSL* ssl)
+{
+  const unsigned char* data = nullptr;
+  std::size_t length = 0;
+  if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &data, &length) != 1 || length < 5 ||
+      data[2] != TLSEXT_NAMETYPE_host_name) {
+    return {};
+  }
+  const std::size_t name_length = (std::size_t{data[3]} << 8) | data[4];
+  if (5 + name_length > length) {
+    return {};
+  }
+  return lowercase(std::string_view(reinterpret_cast<const char*>(data + 5), name_length));
+}
+
+// True when the ALPN extension (RFC 7301 §3.1) lists "acme-tls/1".
+bool offers_acme_tls(SSL* ssl)
+{
+  const unsigned char* data = nullptr;
+  std::size_t length = 0;
+  if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation, &data,
+                                &length) != 1 ||
+      length < 2) {
+    return false;
+  }
+  constexpr std::string_view k_protocol = "acme-tls/1";
+  for (std::size_t at = 2; at < length;) {
+    const std::size_t size = data[at];
+    if (at + 1 + size > length) {
+      return false;
+    }
+    if (std::string_view(reinterpret_cast<const char*>(data + at + 1), size) == k_protocol) {
+      return true;
+    }
+    at += 1 + size;
+  }
+  return false;
+}
+
+} // namespace
+
+void SniCertificates::set_challenge(const std::string& name, net::SslCtxPtr context)
+{
+  m_challenges[lowercase(name)] = std::move(context);
+}
+
+void SniCertificates::clear_challenge(const std::string& name)
+{
+  m_challenges.erase(lowercase(name));
+}
+
+bool SniCertificates::answered_challenge(SSL* ssl)
+{
+  return SSL_get_ex_data(ssl, challenge_index()) != nullptr;
+}
+
+int SniCertificates::on_client_hello(SSL* ssl, int* /*alert*/, void* self_pointer)
+{
+  auto& self = *static_cast<SniCertificates*>(self_pointer);
+  if (self.m_challenges.empty() || !offers_acme_tls(ssl)) {
+    return SSL_CLIENT_HELLO_SUCCESS;
+  }
+  const auto found = self.m_challenges.find(client_hello_server_name(ssl));
+  if (found != self.m_challenges.end()) {
+    SSL_set_SSL_CTX(ssl, found->second.get());
+    SSL_set_ex_data(ssl, challenge_index(), found->second.get());
+    // The challenge context's ALPN callback selects "acme-tls/1" (OpenSSL consults the
+    // session's current context).
+  }
+  return SSL_CLIENT_HELLO_SUCCESS;
+}
+
 int SniCertificates::on_servername(SSL* ssl, int* alert, void* self_pointer)
 {
   auto& self = *static_cast<SniCertificates*>(self_pointer);
+  if (answered_challenge(ssl)) {
+    return SSL_TLSEXT_ERR_OK;
+  }
   const char* requested = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
   if (requested == nullptr) {
     ++self.m_refused_no_sni;

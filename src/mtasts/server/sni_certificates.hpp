@@ -77,6 +77,13 @@ public:
   // load failed. Returns one log line per change ("mta-sts.x: certificate reloaded", or the error).
   std::vector<std::string> refresh_changed();
 
+  // RFC 8737: while a tls-alpn-01 challenge for `name` is open, a ClientHello for `name` that
+  // offers ALPN "acme-tls/1" gets `context` (the challenge certificate) instead.
+  void set_challenge(const std::string& name, net::SslCtxPtr context);
+  void clear_challenge(const std::string& name);
+  // True when the handshake on `ssl` answered a tls-alpn-01 challenge (nothing else may follow).
+  static bool answered_challenge(SSL* ssl);
+
   // Counted when a handshake was refused, by reason.
   std::uint64_t refused_unknown() const { return m_refused_unknown; }
   std::uint64_t refused_no_sni() const { return m_refused_no_sni; }
@@ -101,11 +108,13 @@ private:
 
   SniCertificates() = default;
   static int on_servername(SSL* ssl, int* alert, void* self);
+  static int on_client_hello(SSL* ssl, int* alert, void* self);
   static FileStamp stamp(const std::string& path);
   void load_entry(const std::string& name, Entry& entry);
 
   net::SslCtxPtr m_base;
   std::unordered_map<std::string, Entry> m_entries;
+  std::unordered_map<std::string, net::SslCtxPtr> m_challenges;
   std::uint64_t m_refused_unknown = 0;
   std::uint64_t m_refused_no_sni = 0;
   std::uint64_t m_refused_unloadable = 0;
