@@ -18,7 +18,7 @@ packages=(
   dns-root-data
   # tests and benchmarks; the test world (real servers in a private network namespace)
   libgtest-dev libgmock-dev libbenchmark-dev iproute2 nsd ldnsutils nginx-light unbound
-  postfix redis-server swaks util-linux openssl curl pebble nodejs npm
+  postfix redis-server swaks util-linux openssl curl pebble caddy nodejs npm
 )
 
 missing=()

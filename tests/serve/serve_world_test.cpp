@@ -190,8 +190,10 @@ testworld::CommandResult curl(const std::string& domain, std::vector<std::string
 int status_of(const std::string& response)
 {
   // "HTTP/1.1 200 OK" (the last status line, after any interim ones)
-  const auto at = response.rfind("HTTP/1.");
-  return at == std::string::npos ? 0 : std::atoi(response.c_str() + at + 9);
+  // "HTTP/1.1 200 OK" or "HTTP/2 200"
+  const auto at = response.rfind("HTTP/");
+  const auto space = at == std::string::npos ? at : response.find(' ', at);
+  return space == std::string::npos ? 0 : std::atoi(response.c_str() + space + 1);
 }
 
 std::string header(const std::string& response, const std::string& name)
@@ -748,6 +750,85 @@ TEST(ServeAcme, CertificatesFromPebbleByBothChallengesRenewedAndReused)
         << log_tail("acme.log");
     EXPECT_EQ(acme_state("beta.test"), "issued");
   }
+}
+
+// --- policy new --web-server: the nginx and Caddy configurations it prints, run for real.
+
+std::string web_server_config(const std::string& server)
+{
+  const auto& files = g_world->certificates["alpha.test"];
+  const auto made = mtasts({"policy", "new", "--domain", "alpha.test", "--mx", "mx1.alpha.test",
+                            "--mode", "enforce", "--web-server", server, "--certificate",
+                            files.certificate.string(), "--key", files.key.string(), "--json"});
+  EXPECT_EQ(made.exit_code, 0) << made.err;
+  boost::system::error_code ec;
+  const auto document = json::parse(made.out, ec);
+  if (ec) {
+    return {};
+  }
+  return std::string(document.at("web_server").at("config").as_string());
+}
+
+void expect_a_policy_host(const std::string& what)
+{
+  const auto get = curl("alpha.test", {});
+  EXPECT_EQ(status_of(get.out), 200) << what << get.out << get.err;
+  EXPECT_EQ(header(get.out, "Content-Type").substr(0, 10), "text/plain") << what;
+  EXPECT_NE(body_of(get.out).find("mode: enforce"), std::string::npos) << what << get.out;
+  EXPECT_EQ(status_of(curl("alpha.test", {}, "/other").out), 404) << what;
+  const auto check = mtasts({"check", "alpha.test", "--no-smtp", "--dns-server", "127.0.0.53",
+                             "--ca-file", g_world->ca->ca_file().string()});
+  EXPECT_EQ(check.exit_code, 0) << what << check.out << check.err;
+}
+
+TEST(WebServerConfig, NginxServesOnlyThePolicy)
+{
+  const auto snippet = web_server_config("nginx");
+  ASSERT_NE(snippet.find("server_name mta-sts.alpha.test;"), std::string::npos) << snippet;
+  const auto directory = g_world->scratch.path() / "nginx-snippet";
+  std::filesystem::create_directories(directory / "temp");
+  std::string listen_here = snippet;
+  // The test world has the policy host at 127.0.0.40 only.
+  for (const std::string from : {"listen 443 ssl;", "listen [::]:443 ssl;"}) {
+    listen_here.replace(listen_here.find(from), from.size(),
+                        from.starts_with("listen 443") ? "listen " + k_serve_address + ":443 ssl;"
+                                                       : "");
+  }
+  std::ofstream(directory / "nginx.conf")
+      << "daemon off;\nmaster_process off;\npid " << (directory / "nginx.pid").string()
+      << ";\nerror_log " << (directory / "error.log").string() << ";\nevents {}\nhttp {\n"
+      << "access_log off;\nclient_body_temp_path " << (directory / "temp").string() << ";\n"
+      << "proxy_temp_path " << (directory / "temp").string() << ";\nfastcgi_temp_path "
+      << (directory / "temp").string() << ";\nuwsgi_temp_path " << (directory / "temp").string()
+      << ";\nscgi_temp_path " << (directory / "temp").string() << ";\n"
+      << listen_here << "}\n";
+  auto nginx = testworld::Process::start({"nginx", "-c", (directory / "nginx.conf").string()},
+                                         directory / "nginx.log");
+  ASSERT_TRUE(nginx) << nginx.error();
+  ASSERT_TRUE(testworld::wait_for_tcp(k_serve_address, 443, 10s));
+  expect_a_policy_host("nginx: ");
+}
+
+TEST(WebServerConfig, CaddyServesOnlyThePolicy)
+{
+  ASSERT_EQ(::access("/usr/bin/caddy", X_OK), 0)
+      << "caddy is not installed (scripts/install-deps.sh installs it)";
+  const auto snippet = web_server_config("caddy");
+  ASSERT_NE(snippet.find("mta-sts.alpha.test {"), std::string::npos) << snippet;
+  const auto directory = g_world->scratch.path() / "caddy-snippet";
+  std::filesystem::create_directories(directory);
+  // Global options of the test only: no admin endpoint, no port 80 redirects, the world's address.
+  std::ofstream(directory / "Caddyfile")
+      << "{\n    admin off\n    auto_https disable_redirects\n    default_bind " << k_serve_address
+      << "\n    storage file_system " << (directory / "data").string() << "\n}\n"
+      << snippet;
+  ::setenv("HOME", directory.c_str(), 1);
+  auto caddy = testworld::Process::start(
+      {"caddy", "run", "--config", (directory / "Caddyfile").string(), "--adapter", "caddyfile"},
+      directory / "caddy.log");
+  ASSERT_TRUE(caddy) << caddy.error();
+  ASSERT_TRUE(testworld::wait_for_tcp(k_serve_address, 443, 15s));
+  expect_a_policy_host("caddy: ");
 }
 
 } // namespace

@@ -199,6 +199,11 @@ int main(int argc, char** argv)
       "new", "Generate a policy file, its _mta-sts and _smtp._tls records and a rollout plan");
   new_cmd->add_option("--mx", fresh.mx, "MX host pattern(s), e.g. mx1.example.com *.mx.example.com")
       ->required();
+  new_cmd->add_option("--web-server", fresh.web_server,
+                      "Also print an nginx, apache or caddy configuration serving the policy");
+  new_cmd->add_option("--certificate", fresh.certificate,
+                      "Certificate file for --web-server (default: certbot's path)");
+  new_cmd->add_option("--key", fresh.key, "Key file for --web-server (default: certbot's path)");
   new_cmd->add_option("--mode", fresh.mode, "testing, enforce or none")
       ->check(CLI::IsMember({"testing", "enforce", "none"}))
       ->capture_default_str();

@@ -34,6 +34,9 @@ struct PolicyNewOptions
   std::string id;               // optional; default generated from `now`
   bool json = false;
   bool policy_only = false; // print exactly the policy file (CRLF), nothing else
+  std::string web_server;   // "", "nginx", "apache", "caddy": also print its configuration
+  std::string certificate;  // for the web server configuration; default: certbot's paths
+  std::string key;
   std::chrono::sys_seconds now{};
 };
 int policy_new(const PolicyNewOptions& options, const Io& io);

@@ -1,4 +1,5 @@
 #include <mtasts/cli/commands.hpp>
+#include <mtasts/cli/web_server_config.hpp>
 #include <mtasts/core/mx_pattern.hpp>
 #include <mtasts/core/policy.hpp>
 #include <mtasts/core/sts_record.hpp>
@@ -120,6 +121,14 @@ int policy_new(const PolicyNewOptions& options, const Io& io)
     }
     domain = std::move(*normalized);
   }
+  if (!options.web_server.empty() && !is_web_server(options.web_server)) {
+    return usage_error(io, options.json, "--web-server must be nginx, apache or caddy");
+  }
+  if (!options.web_server.empty() && domain.empty()) {
+    return usage_error(io, options.json,
+                       "--web-server needs --domain (the server name is "
+                       "mta-sts.<domain>)");
+  }
   const std::string id = options.id.empty() ? core::make_sts_id(options.now) : options.id;
   if (!core::is_valid_sts_id(id)) {
     return usage_error(io, options.json, "--id must be 1 to 32 letters and digits");
@@ -179,9 +188,24 @@ int policy_new(const PolicyNewOptions& options, const Io& io)
   const std::string url = fmt::format("https://mta-sts.{}/.well-known/mta-sts.txt",
                                       domain.empty() ? "<your-domain>" : domain);
 
+  std::string web_config;
+  if (!options.web_server.empty()) {
+    const std::string live = "/etc/letsencrypt/live/mta-sts." + domain;
+    web_config = web_server_config(
+        options.web_server,
+        WebServerConfigInput{domain, body,
+                             options.certificate.empty() ? live + "/fullchain.pem"
+                                                         : options.certificate,
+                             options.key.empty() ? live + "/privkey.pem" : options.key},
+        "/var/www/mta-sts." + domain + "/mta-sts.txt");
+  }
   if (options.json) {
     boost::json::object document;
     document["policy"] = body;
+    document["web_server"] =
+        web_config.empty() ? boost::json::value(nullptr)
+                           : boost::json::value(boost::json::object{{"name", options.web_server},
+                                                                    {"config", web_config}});
     document["policy_url"] = domain.empty() ? boost::json::value(nullptr) : boost::json::value(url);
     document["id"] = id;
     boost::json::object records;
@@ -222,7 +246,14 @@ int policy_new(const PolicyNewOptions& options, const Io& io)
   } else {
     io.out << fmt::format("{}\t300\tIN\tTXT\t\"{}\"\n", tlsrpt_name, tlsrpt_text);
   }
-  io.out << '\n' << paint(io, Tone::bold, "# 3. Rollout") << '\n' << k_rollout_plan << '\n';
+  if (!web_config.empty()) {
+    io.out << '\n'
+           << paint(io, Tone::bold, fmt::format("# 3. Web server ({})", options.web_server)) << '\n'
+           << web_config;
+  }
+  io.out << '\n'
+         << paint(io, Tone::bold, web_config.empty() ? "# 3. Rollout" : "# 4. Rollout") << '\n'
+         << k_rollout_plan << '\n';
   return exit_ok;
 }
 
