@@ -115,7 +115,7 @@ void write_config(const std::vector<DomainSpec>& domains, const std::string& ser
                   const std::string& tables = "")
 {
   std::ofstream out(config_path());
-  out << "[serve]\nhttps_listen = [\"" << k_serve_address << ":443\"]\nhttp_listen = [\""
+  out << "[dns]\nservers = [\"127.0.0.53\"]\n[serve]\nhttps_listen = [\"" << k_serve_address << ":443\"]\nhttp_listen = [\""
       << k_serve_address << ":80\"]\nstate_dir = \"" << g_world->state.string()
       << "\"\nheader_timeout = \"2s\"\nidle_timeout = \"3s\"\n"
       << serve_extra << "\n[admin]\nlisten = \"" << k_admin << "\"\n"
@@ -750,6 +750,45 @@ TEST(ServeAcme, CertificatesFromPebbleByBothChallengesRenewedAndReused)
         << log_tail("acme.log");
     EXPECT_EQ(acme_state("beta.test"), "issued");
   }
+}
+
+std::string domain_warnings(const std::string& domain)
+{
+  const auto status = admin_status();
+  if (const auto* domains = status.if_contains("domains")) {
+    for (const auto& d : domains->as_array()) {
+      if (d.as_object().at("name").as_string() == domain) {
+        return json::serialize(d.as_object().at("warnings"));
+      }
+    }
+  }
+  return "none";
+}
+
+TEST(Serve, WarnsWhenThePolicyDoesNotCoverTheMxHosts)
+{
+  DomainSpec alpha{"alpha.test"};
+  alpha.mx = "mx9"; // the MX RRset holds mx1.alpha.test
+  write_config({alpha});
+  auto serve = Serve::start();
+  EXPECT_TRUE(wait_until([] {
+    return domain_warnings("alpha.test")
+               .find("MX host mx1.alpha.test is covered by no mx pattern") != std::string::npos;
+  })) << domain_warnings("alpha.test");
+  alpha.mx = "mx1";
+  write_config({alpha});
+  serve.reload();
+  EXPECT_TRUE(wait_until([] { return domain_warnings("alpha.test") == "[]"; }))
+      << domain_warnings("alpha.test");
+  alpha.mx = "mx9";
+  write_config({alpha});
+  serve.reload();
+  EXPECT_TRUE(wait_until([] {
+    return domain_warnings("alpha.test")
+               .find("removes mx pattern mx1.alpha.test, which still covers MX host "
+                     "mx1.alpha.test") != std::string::npos;
+  })) << domain_warnings("alpha.test");
+  EXPECT_NE(log_tail().find("removes mx pattern mx1.alpha.test"), std::string::npos);
 }
 
 // --- policy new --web-server: the nginx and Caddy configurations it prints, run for real.

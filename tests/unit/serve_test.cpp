@@ -83,6 +83,25 @@ TEST(ServePolicyHost, PlainHttpSaysHttpsOnly)
   EXPECT_EQ(response.body, "the MTA-STS policy is served over HTTPS only\n");
 }
 
+TEST(ServePolicyHost, MxCoverageWarnings)
+{
+  const std::vector<std::string> hosts{"mx1.example.test", "mx2.example.test"};
+  EXPECT_TRUE(serve::mx_coverage_warnings("example.test", "enforce", {}, {"*.example.test"}, hosts)
+                  .empty());
+  const auto uncovered =
+      serve::mx_coverage_warnings("example.test", "testing", {}, {"mx1.example.test"}, hosts);
+  ASSERT_EQ(uncovered.size(), 1U);
+  EXPECT_NE(uncovered[0].find("MX host mx2.example.test is covered by no mx pattern"),
+            std::string::npos);
+  const auto removed = serve::mx_coverage_warnings(
+      "example.test", "enforce", {"mx1.example.test", "*.example.test"}, {"*.example.test"}, hosts);
+  ASSERT_EQ(removed.size(), 1U);
+  EXPECT_NE(removed[0].find("removes mx pattern mx1.example.test, which still covers MX host "
+                            "mx1.example.test"),
+            std::string::npos);
+  EXPECT_TRUE(serve::mx_coverage_warnings("example.test", "none", {}, {}, hosts).empty());
+}
+
 TEST(ServeRecords, EveryRecordOfADomain)
 {
   const auto records =

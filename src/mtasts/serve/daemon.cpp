@@ -1,5 +1,7 @@
 #include <mtasts/core/policy.hpp>
 #include <mtasts/core/sts_record.hpp>
+#include <mtasts/net/dns.hpp>
+#include <mtasts/net/sts_discovery.hpp>
 #include <mtasts/serve/acme_manager.hpp>
 #include <mtasts/serve/daemon.hpp>
 #include <mtasts/serve/policy_host.hpp>
@@ -31,6 +33,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <ranges>
@@ -361,6 +364,17 @@ private:
   util::Expected<bool, std::string> save_runtime(const DomainConfig& domain,
                                                  std::int64_t forget_at);
   Awaitable<void> forget_offboarded();
+  // MX coverage (serve/policy_host.hpp mx_coverage_warnings): checked in the background after
+  // start and after every policy change, one domain at a time.
+  struct MxCheck
+  {
+    std::string domain;
+    std::string mode;
+    std::vector<std::string> previous;
+    std::vector<std::string> current;
+  };
+  void queue_mx_checks(const SiteTable& before, const SiteTable& after);
+  Awaitable<void> check_mx_coverage();
   void begin_stop();
   void log_missing_certificates() const;
 
@@ -371,6 +385,10 @@ private:
   std::unique_ptr<server::SniCertificates> m_sni;
   std::unique_ptr<AcmeManager> m_acme; // null without [acme]
   std::vector<RuntimeEntry> m_runtime;
+  std::unique_ptr<net::DnsResolver> m_dns;
+  std::deque<MxCheck> m_mx_checks;
+  std::map<std::string, std::vector<std::string>> m_mx_warnings; // by domain
+  std::unique_ptr<asio::steady_timer> m_mx_wake;
   asio::ssl::context m_ssl;
   SiteTable m_sites;
   std::vector<std::unique_ptr<server::Listener>> m_listeners;
@@ -424,6 +442,19 @@ util::Expected<bool, std::string> ServeDaemon::start(const std::string& admin_to
     asio::co_spawn(m_io, m_acme->run(), asio::detached);
   }
   asio::co_spawn(m_io, forget_offboarded(), asio::detached);
+  net::DnsOptions dns;
+  dns.servers = m_config.dns_servers;
+  dns.dnssec = net::DnssecMode::off; // coverage needs the names only
+  dns.timeout = m_config.dns_timeout;
+  dns.queries_in_flight = 16;
+  if (auto resolver = net::DnsResolver::create(m_io, dns); resolver) {
+    m_dns = std::move(*resolver);
+    m_mx_wake = std::make_unique<asio::steady_timer>(m_io);
+    queue_mx_checks({}, m_sites);
+    asio::co_spawn(m_io, check_mx_coverage(), asio::detached);
+  } else {
+    spdlog::warn("MX coverage checks are off: {}", resolver.error());
+  }
   asio::co_spawn(m_io, server::handle_signals([this] { reload(); }, [this] { begin_stop(); }),
                  asio::detached);
   log_missing_certificates();
@@ -943,6 +974,7 @@ util::Expected<bool, std::string> ServeDaemon::rebuild(const ServeConfig& config
   if (m_acme) {
     m_acme->set_names(acme_hosts(*sites));
   }
+  queue_mx_checks(m_sites, *sites);
   m_sites = std::move(*sites);
   // Names whose files did not change keep their loaded context; changed files are reread.
   for (const auto& change : m_sni->refresh_changed()) {
@@ -993,6 +1025,13 @@ json::object ServeDaemon::domain_json(const std::string& host, const Site& site)
     certificate["error"] = status->error;
   }
   entry["certificate"] = std::move(certificate);
+  json::array warnings;
+  if (const auto found = m_mx_warnings.find(site.domain); found != m_mx_warnings.end()) {
+    for (const auto& warning : found->second) {
+      warnings.emplace_back(warning);
+    }
+  }
+  entry["warnings"] = std::move(warnings);
   return entry;
 }
 
@@ -1041,6 +1080,59 @@ Awaitable<void> ServeDaemon::forget_offboarded()
   }
 }
 
+void ServeDaemon::queue_mx_checks(const SiteTable& before, const SiteTable& after)
+{
+  if (!m_dns) {
+    return;
+  }
+  for (const auto& [host, site] : after) {
+    const auto old = before.find(host);
+    if (old != before.end() && old->second.settings.mx == site.settings.mx &&
+        old->second.mode == site.mode) {
+      continue;
+    }
+    m_mx_checks.push_back(
+        MxCheck{site.domain, site.mode,
+                old == before.end() ? std::vector<std::string>{} : old->second.settings.mx,
+                site.settings.mx});
+  }
+  if (!m_mx_checks.empty()) {
+    m_mx_wake->cancel();
+  }
+}
+
+Awaitable<void> ServeDaemon::check_mx_coverage()
+{
+  while (!m_stopping) {
+    if (m_mx_checks.empty()) {
+      m_mx_wake->expires_at(asio::steady_timer::time_point::max());
+      boost::system::error_code ec;
+      co_await m_mx_wake->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    const auto check = std::move(m_mx_checks.front());
+    m_mx_checks.pop_front();
+    const auto answer = co_await m_dns->query(check.domain, net::rrtype::mx);
+    if (answer.failed()) {
+      spdlog::debug("{}: MX lookup for the coverage check failed: {}", check.domain,
+                    answer.failure);
+      continue;
+    }
+    std::vector<std::string> hosts;
+    for (const auto& record : net::to_mx_answer(answer).records) {
+      if (!record.exchange.empty()) {
+        hosts.push_back(record.exchange);
+      }
+    }
+    auto warnings =
+        mx_coverage_warnings(check.domain, check.mode, check.previous, check.current, hosts);
+    for (const auto& warning : warnings) {
+      spdlog::warn("{}", warning);
+    }
+    m_mx_warnings[check.domain] = std::move(warnings);
+  }
+}
+
 void ServeDaemon::begin_stop()
 {
   if (m_stopping) {
@@ -1053,6 +1145,9 @@ void ServeDaemon::begin_stop()
     listener->close();
   }
   m_admin.close();
+  if (m_mx_wake) {
+    m_mx_wake->cancel();
+  }
   if (m_acme) {
     m_acme->stop();
   }

@@ -1,3 +1,4 @@
+#include <mtasts/core/mx_pattern.hpp>
 #include <mtasts/serve/policy_host.hpp>
 
 #include <fmt/format.h>
@@ -79,6 +80,47 @@ PolicyResponse answer_policy_request(const PolicyRequest& request, std::string_v
 PolicyResponse answer_plain_http_request()
 {
   return text(404, "the MTA-STS policy is served over HTTPS only\n");
+}
+
+std::vector<std::string> mx_coverage_warnings(std::string_view domain, std::string_view mode,
+                                              const std::vector<std::string>& previous,
+                                              const std::vector<std::string>& current,
+                                              const std::vector<std::string>& mx_hosts)
+{
+  std::vector<std::string> warnings;
+  if (mode == "none") {
+    return warnings;
+  }
+  const auto patterns = [](const std::vector<std::string>& texts) {
+    std::vector<core::MxPattern> out;
+    for (const auto& text : texts) {
+      out.push_back(core::MxPattern{text});
+    }
+    return out;
+  };
+  const auto now = patterns(current);
+  for (const auto& host : mx_hosts) {
+    if (core::find_matching_pattern(now, host) == nullptr) {
+      warnings.push_back(fmt::format(
+          "{}: MX host {} is covered by no mx pattern of the policy: senders that enforce it "
+          "will not deliver there",
+          domain, host));
+    }
+  }
+  for (const auto& removed : previous) {
+    if (std::ranges::find(current, removed) != current.end()) {
+      continue;
+    }
+    const std::vector<core::MxPattern> one{core::MxPattern{removed}};
+    for (const auto& host : mx_hosts) {
+      if (core::find_matching_pattern(one, host) != nullptr) {
+        warnings.push_back(
+            fmt::format("{}: the change removes mx pattern {}, which still covers MX host {}",
+                        domain, removed, host));
+      }
+    }
+  }
+  return warnings;
 }
 
 } // namespace mtasts::serve

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mtasts::serve {
 
@@ -50,5 +51,15 @@ PolicyResponse answer_plain_http_request();
 // True when the Host header names `server_name`: case-insensitive, a trailing dot and any port
 // ignored ("MTA-STS.Example.com.:443" names "mta-sts.example.com").
 bool host_names_server(std::string_view host, std::string_view server_name);
+
+// What a domain owner must hear about the MX hosts of the domain (`mx_hosts`: the MX RRset's
+// exchanges, normalised) against the served policy (RFC 8461 §4.1: a sender that enforces
+// delivers only to MX hosts a pattern covers): a host no pattern of `current` covers, and a
+// pattern of `previous` (the policy before a change; empty = none) that the change removed
+// while it still covers a host. None for mode none. One sentence each.
+std::vector<std::string> mx_coverage_warnings(std::string_view domain, std::string_view mode,
+                                              const std::vector<std::string>& previous,
+                                              const std::vector<std::string>& current,
+                                              const std::vector<std::string>& mx_hosts);
 
 } // namespace mtasts::serve
