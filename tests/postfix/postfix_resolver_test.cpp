@@ -22,6 +22,9 @@
 //    killed with SIGKILL and restarted with its DNS pointing at an address where nothing
 //    listens: enf.test is still delivered verified and wrong.test still deferred (the cached
 //    enforce policies are not weakened by the outage).
+// 9. hosted.test: its policy is served by `mtasts serve` (the real binary, static certificate
+//    from the test CA) instead of nginx: the daemon fetches it from there and Postfix delivers
+//    over verified TLS.
 // 8. The same outage for a DANE domain: the daemon remembers (in its store) that every MX has
 //    DNSSEC-validated TLSA records and still answers `dane-only`, never `secure`, so Postfix
 //    keeps deferring mail to danebad.test.
@@ -69,6 +72,8 @@ const Mx k_tst{"tst.test", "mx1.tst.test", "127.0.0.22"};
 const Mx k_nopol{"nopol.test", "mx1.nopol.test", "127.0.0.23"};
 const Mx k_dane{"dane.test", "mx1.dane.test", "127.0.0.24"};
 const Mx k_danebad{"danebad.test", "mx1.danebad.test", "127.0.0.25"};
+const Mx k_hosted{"hosted.test", "mx1.hosted.test", "127.0.0.26"};
+const std::string k_serve_address = "127.0.0.11"; // mtasts serve, the policy host of hosted.test
 
 const std::string k_enf_answer = "secure match=mx1.enf.test servername=hostname\n";
 const std::string k_wrong_answer = "secure match=mx1.wrong.test servername=hostname\n";
@@ -105,6 +110,7 @@ struct World
   std::optional<testworld::Unbound> unbound;
   std::vector<testworld::SmtpReceiver> receivers;
   std::optional<testworld::Process> daemon;
+  std::optional<testworld::Process> serve;
   std::optional<testworld::Postfix> postfix;
 };
 
@@ -156,7 +162,7 @@ public:
 
     // MX certificates: right names, or a name that no policy and no MX lookup matches.
     std::vector<std::pair<Mx, testworld::CertificateFiles>> mxs;
-    for (const auto* mx : {&k_enf, &k_wrong, &k_tst, &k_nopol, &k_dane, &k_danebad}) {
+    for (const auto* mx : {&k_enf, &k_wrong, &k_tst, &k_nopol, &k_dane, &k_danebad, &k_hosted}) {
       const bool wrong = mx == &k_wrong || mx == &k_tst;
       const std::string name = wrong ? k_wrong_name : mx->host;
       // dane.test's MX is self-signed: only its TLSA record can make Postfix trust it.
@@ -209,6 +215,33 @@ public:
     std::string bad_tlsa = good_tlsa;
     bad_tlsa.back() = bad_tlsa.back() == '0' ? '1' : '0';
     add(k_danebad, "enforce", {"_25._tcp.mx1 IN TLSA 3 1 1 " + bad_tlsa}, true);
+
+    // hosted.test: the policy host is mtasts serve.
+    add(k_hosted, "", {"_mta-sts IN TXT \"v=STSv1; id=h1\"", "mta-sts IN A " + k_serve_address},
+        false);
+    {
+      const auto files = w.ca->issue(
+          "sts-hosted.test",
+          testworld::CertificateRequest{"mta-sts.hosted.test", {"mta-sts.hosted.test"}, {}});
+      ASSERT_TRUE(files) << files.error();
+      std::filesystem::create_directories(w.scratch.path() / "serve");
+      std::ofstream config(w.scratch.path() / "serve.toml");
+      config << "[serve]\nhttps_listen = [\"" << k_serve_address << ":443\"]\nhttp_listen = []\n"
+             << "state_dir = \"" << (w.scratch.path() / "serve").string() << "\"\n"
+             << "[admin]\nlisten = \"127.0.0.1:19463\"\n"
+             << "[[domain]]\nname = \"hosted.test\"\nmode = \"enforce\"\n"
+             << "mx = [\"" << k_hosted.host << "\"]\nmax_age = 86400\n"
+             << "certificate = \"" << files->certificate.string() << "\"\nkey = \""
+             << files->key.string() << "\"\n";
+      config.close(); // written before serve reads it
+      auto serve = testworld::Process::start(
+          {MTASTS_BINARY, "serve", "--config", (w.scratch.path() / "serve.toml").string()},
+          w.scratch.path() / "serve.log");
+      ASSERT_TRUE(serve) << serve.error();
+      w.serve.emplace(std::move(*serve));
+      ASSERT_TRUE(testworld::wait_for_tcp(k_serve_address, 443, 10s))
+          << read_text(w.scratch.path() / "serve.log");
+    }
 
     auto nsd = testworld::Nsd::start(w.scratch.path() / "dns", zones, k_nsd_address);
     ASSERT_TRUE(nsd) << nsd.error();
@@ -265,6 +298,7 @@ public:
     if (g_world != nullptr) {
       g_world->postfix.reset();
       g_world->daemon.reset();
+      g_world->serve.reset();
       g_world->receivers.clear();
     }
     delete g_world;
@@ -366,6 +400,18 @@ TEST_F(PostfixResolver, EnforceDomainWithAMatchingMxIsDeliveredOverVerifiedTls)
 }
 
 // --- 2
+
+// --- 9: a policy hosted by mtasts serve
+
+TEST_F(PostfixResolver, PolicyHostedByMtastsServeIsAppliedAndMailIsDeliveredOverVerifiedTls)
+{
+  const auto line = deliver(k_hosted, "hosted by serve");
+  EXPECT_NE(line.find("status=sent"), std::string::npos) << line << context();
+  EXPECT_TRUE(logged(verified(k_hosted))) << context();
+  const auto answer = postfix().postmap_query(k_hosted.domain, k_map);
+  EXPECT_EQ(answer.exit_code, 0) << answer.err;
+  EXPECT_EQ(answer.out, "secure match=mx1.hosted.test servername=hostname\n");
+}
 
 TEST_F(PostfixResolver, EnforceDomainWithAWrongNameCertificateIsDeferred)
 {

@@ -115,9 +115,9 @@ void write_config(const std::vector<DomainSpec>& domains, const std::string& ser
                   const std::string& tables = "")
 {
   std::ofstream out(config_path());
-  out << "[dns]\nservers = [\"127.0.0.53\"]\n[serve]\nhttps_listen = [\"" << k_serve_address << ":443\"]\nhttp_listen = [\""
-      << k_serve_address << ":80\"]\nstate_dir = \"" << g_world->state.string()
-      << "\"\nheader_timeout = \"2s\"\nidle_timeout = \"3s\"\n"
+  out << "[dns]\nservers = [\"127.0.0.53\"]\n[serve]\nhttps_listen = [\"" << k_serve_address
+      << ":443\"]\nhttp_listen = [\"" << k_serve_address << ":80\"]\nstate_dir = \""
+      << g_world->state.string() << "\"\nheader_timeout = \"2s\"\nidle_timeout = \"3s\"\n"
       << serve_extra << "\n[admin]\nlisten = \"" << k_admin << "\"\n"
       << tables << "\n";
   for (const auto& d : domains) {
